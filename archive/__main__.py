@@ -1,0 +1,4 @@
+import sys
+from archive.cli import main
+
+sys.exit(main())

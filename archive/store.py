@@ -1,0 +1,259 @@
+"""The archive: one SQLite file, opened the same way by every command.
+
+WAL mode and a busy timeout let a cron crawl write while searches, exports and `status` read
+from other processes. Every article write happens inside one transaction together with its
+FTS rows (maintained by triggers), so a crash never leaves half an article.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from archive.models import Article, ExtractionFailure
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+FTS_COLUMNS = ["title", "lead", "text"]
+
+ARTICLE_COLUMNS = {
+    "id": int,
+    "url": str,
+    "canonical_url": str,
+    "source": str,
+    "title": str,
+    "lead": str,
+    "text": str,
+    "published": str,
+    "modified": str,
+    "authors": str,
+    "tags": str,
+    "section": str,
+    "image_url": str,
+    "image_caption": str,
+    "image_credit": str,
+    "language": str,
+    "word_count": int,
+    "dateline_city": str,
+    "dateline_agency": str,
+    "extraction_method": str,
+    "extractor_version": str,
+    "content_hash": str,
+    "lastmod": str,
+    "raw_id": int,
+    "fetched_at": str,
+    "updated_at": str,
+    "mfa": int,
+    "mfa_reason": str,
+    "reprint_of": int,
+    "story_id": int,
+}
+# Columns a new version of an article replaces; identity and dedup links stay.
+_CONTENT_COLUMNS = [c for c in ARTICLE_COLUMNS if c not in ("id", "url", "reprint_of", "story_id")]
+
+
+class ArchiveError(Exception):
+    """A problem with the archive file that the user can act on; its message is one line."""
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (and if needed create) the archive at `path`, with the pragmas every process needs.
+
+    Raises ArchiveError for a missing file (when `create` is false), a file that is not SQLite,
+    or an SQLite database that is not an mfa-archive.
+    """
+    path = Path(path)
+    if not path.exists() and not create:
+        raise ArchiveError(f"no archive at {path}")
+    if path.is_dir():
+        raise ArchiveError(f"{path} is a directory, not an archive file")
+    fresh = not path.exists() or path.stat().st_size == 0
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+        db = sqlite_utils.Database(conn)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        tables = set(db.table_names())
+        if not fresh and tables and "articles" not in tables:
+            raise ArchiveError(f"{path} is an SQLite database but not an mfa-archive")
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        ensure_schema(db)
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"{path} is not a usable archive: {exc}") from None
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create missing tables, columns and indexes; safe to call on every open."""
+    with db.conn:
+        if "articles" not in db.table_names():
+            db["articles"].create(ARTICLE_COLUMNS, pk="id", not_null={"url", "source", "title", "text"})
+            db["articles"].create_index(["url"], unique=True)
+            db["articles"].create_index(["source", "published"])
+            db["articles"].create_index(["published"])
+            db["articles"].create_index(["story_id"])
+        else:
+            existing = db["articles"].columns_dict
+            for name, kind in ARTICLE_COLUMNS.items():
+                if name not in existing:
+                    db["articles"].add_column(name, kind)
+        if "articles_fts" not in db.table_names():
+            db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True)
+        if "article_versions" not in db.table_names():
+            db["article_versions"].create(
+                {"id": int, "article_id": int, "replaced_at": str, **{c: ARTICLE_COLUMNS[c] for c in _CONTENT_COLUMNS}},
+                pk="id",
+                foreign_keys=[("article_id", "articles", "id")],
+            )
+            db["article_versions"].create_index(["article_id"])
+        if "failures" not in db.table_names():
+            db["failures"].create(
+                {
+                    "id": int,
+                    "run_id": int,
+                    "url": str,
+                    "source": str,
+                    "reason": str,
+                    "detail": str,
+                    "permanent": int,
+                    "at": str,
+                },
+                pk="id",
+            )
+            db["failures"].create_index(["source", "at"])
+            db["failures"].create_index(["url"])
+        if "runs" not in db.table_names():
+            db["runs"].create(
+                {
+                    "id": int,
+                    "source": str,
+                    "started_at": str,
+                    "finished_at": str,
+                    "status": str,
+                    "discovered": int,
+                    "requested": int,
+                    "new": int,
+                    "updated": int,
+                    "skipped": int,
+                    "failed": int,
+                    "failed_by_reason": str,
+                    "extraction_failed": int,
+                    "layout_changed": int,
+                    "lastmod_mark": str,
+                    "bytes": int,
+                    "duration_s": float,
+                    "message": str,
+                },
+                pk="id",
+            )
+            db["runs"].create_index(["source", "started_at"])
+        if "frontier" not in db.table_names():
+            # Article URLs discovered but not archived yet: retried by the next run.
+            db["frontier"].create(
+                {
+                    "url": str,
+                    "source": str,
+                    "lastmod": str,
+                    "first_seen": str,
+                    "attempts": int,
+                    "last_error": str,
+                    "next_try": str,
+                },
+                pk="url",
+            )
+            db["frontier"].create_index(["source"])
+        if "http_cache" not in db.table_names():
+            # Validators of feeds and sitemaps, for conditional requests.
+            db["http_cache"].create({"url": str, "etag": str, "last_modified": str, "saved_at": str}, pk="url")
+        if "meta" not in db.table_names():
+            db["meta"].create({"key": str, "value": str}, pk="key")
+            db["meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
+        # The stages that keep tables of their own; imported here to avoid import cycles.
+        from archive import rawstore
+
+        rawstore.ensure_schema(db)
+        from archive import dedup  # late: keeps `store` importable without the dedup stack
+
+        dedup.ensure_schema(db)
+
+
+def _article_row(article: Article, relevance_mfa: bool, relevance_reasons: list[str], now: str) -> dict:
+    row = article.as_dict()
+    row["authors"] = json.dumps(article.authors, ensure_ascii=False)
+    row["tags"] = json.dumps(article.tags, ensure_ascii=False)
+    row["word_count"] = article.word_count
+    row["content_hash"] = article.content_hash
+    row["fetched_at"] = article.fetched_at or now
+    row["updated_at"] = now
+    row["mfa"] = int(relevance_mfa)
+    row["mfa_reason"] = json.dumps(relevance_reasons, ensure_ascii=False)
+    return row
+
+
+def upsert_article(
+    db: sqlite_utils.Database, article: Article, *, mfa: bool, mfa_reasons: list[str]
+) -> tuple[int, str]:
+    """Store `article`; return its id and `new`, `updated` or `unchanged`.
+
+    A changed text (by content hash) moves the previous row into `article_versions` first, so no
+    version is ever overwritten. The caller owns the transaction.
+    """
+    now = utc_now()
+    row = _article_row(article, mfa, mfa_reasons, now)
+    existing = db.execute(
+        f"SELECT id, {', '.join(_CONTENT_COLUMNS)} FROM articles WHERE url = ?", [article.url]
+    ).fetchone()
+    if existing is None:
+        cur = db.execute(
+            f"INSERT INTO articles ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+            list(row.values()),
+        )
+        return cur.lastrowid, "new"
+    article_id, *old_values = existing
+    old = dict(zip(_CONTENT_COLUMNS, old_values))
+    if old["content_hash"] == row["content_hash"] and old["title"] == row["title"]:
+        db.execute(
+            "UPDATE articles SET lastmod = coalesce(?, lastmod), fetched_at = ? WHERE id = ?",
+            [row["lastmod"], row["fetched_at"], article_id],
+        )
+        return article_id, "unchanged"
+    db["article_versions"].insert({"article_id": article_id, "replaced_at": now, **old})
+    assignments = ", ".join(f"{c} = ?" for c in _CONTENT_COLUMNS)
+    db.execute(
+        f"UPDATE articles SET {assignments} WHERE id = ?",
+        [row[c] for c in _CONTENT_COLUMNS] + [article_id],
+    )
+    return article_id, "updated"
+
+
+def record_failure(db: sqlite_utils.Database, failure: ExtractionFailure, *, permanent: bool) -> None:
+    """Remember a page that could not be stored as an article, with its reason.
+
+    A permanent failure (a listing page, a 404) is not requested again unless its lastmod
+    moves; a temporary one (a 503, an anti-bot stub) is retried by later runs.
+    """
+    db["failures"].insert(
+        {
+            "url": failure.url,
+            "source": failure.source,
+            "reason": failure.reason,
+            "detail": failure.detail[:500],
+            "permanent": int(permanent),
+            "at": utc_now(),
+        }
+    )
+
+
+def archived_lastmods(db: sqlite_utils.Database, source: str) -> dict[str, str | None]:
+    """Map every archived URL of `source` to the lastmod it was fetched at."""
+    return dict(db.execute("SELECT url, lastmod FROM articles WHERE source = ?", [source]).fetchall())
