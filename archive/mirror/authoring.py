@@ -1,0 +1,59 @@
+"""Helpers the content modules write their pages with: TASS and news.ru entries, reprints."""
+
+from __future__ import annotations
+
+import re
+
+from . import boilerplate as bp
+from .model import Entry
+
+DATELINE = re.compile(r"^[А-ЯЁ][А-ЯЁ\- ]+, \d{1,2} [а-я]+\. /ТАСС/\. ")
+
+
+def iso(moscow_time: str) -> str:
+    """'2026-04-14 10:12' -> '2026-04-14T10:12:00+03:00'."""
+    return moscow_time.replace(" ", "T") + ":00+03:00"
+
+
+def tass(
+    article_id: int, rubric: str, published: str, title: str, lead: str, blocks: list[str], *,
+    tags: tuple[str, ...] = (), event: str | None = None, mfa: bool = False, image: str | None = None,
+    kind: str = "article", structured: str = "none",
+) -> Entry:
+    """A TASS page at /<rubric>/<id>; the first block is the dateline paragraph."""
+    return Entry(
+        site="tass", path=f"/{rubric}/{article_id}", kind=kind, published=iso(published), title=title,
+        lead=lead, blocks=tuple(blocks), section=bp.TASS_RUBRICS[rubric], tags=tags, event=event, mfa=mfa,
+        image=image, authors=(bp.TASS_BYLINE,) if kind not in ("listing", "video", "gallery", "antibot") else (),
+        structured=structured,
+    )
+
+
+def newsru(
+    section: str, slug: str, published: str, title: str, lead: str, blocks: list[str], *,
+    tags: tuple[str, ...] = (), event: str | None = None, mfa: bool = False, image: str | None = None,
+    kind: str = "article", reprint_of: str | None = None,
+) -> Entry:
+    """A news.ru page at /<section>/<slug>/."""
+    return Entry(
+        site="newsru", path=f"/{section}/{slug}/", kind=kind, published=iso(published), title=title,
+        lead=lead, blocks=tuple(blocks), section=bp.NEWSRU_SECTIONS[section], tags=tags, event=event,
+        mfa=mfa, image=image, reprint_of=reprint_of,
+    )
+
+
+def reprint(
+    original: Entry, section: str, slug: str, published: str, *, title: str | None = None,
+    cut_last: bool = True, tail: tuple[str, ...] = (), image: str | None = None,
+) -> Entry:
+    """A news.ru near-verbatim copy of a TASS text: dateline dropped, optionally the last
+    paragraph cut (a truncated reprint) and a paragraph of its own appended."""
+    blocks = [b for b in original.blocks if not b.startswith("@")]
+    blocks[0] = DATELINE.sub("", blocks[0])
+    blocks[0] = blocks[0][0].upper() + blocks[0][1:]
+    if cut_last:
+        blocks = blocks[:-1]
+    return newsru(
+        section, slug, published, title or original.title, original.lead, [*blocks, *tail],
+        tags=original.tags, event=original.event, mfa=original.mfa, image=image, reprint_of=original.path,
+    )

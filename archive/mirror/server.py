@@ -1,0 +1,178 @@
+"""The running mirror: one ThreadingHTTPServer per site on a free loopback port, a shared access log."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from . import content, generated as generated_content, hostile as hostile_cases, seeds
+from .model import SITES, AccessEntry, MirrorArticle
+from .snapshot import Resource, SiteSnapshot, build_site
+
+STATES = ("day1", "day2")
+NOT_FOUND = (
+    "<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Страница не найдена</title></head>"
+    "<body><h1>404</h1><p>Страница не найдена</p><a href=\"/\">На главную</a></body></html>"
+).encode()
+
+
+class Mirror:
+    """Local copies of tass.ru and news.ru for crawl tests and the demo.
+
+    Use as a context manager: servers start on enter and stop on exit.
+    """
+
+    def __init__(
+        self,
+        state: str = "day1",
+        seeds_dir: Path | None = None,
+        generated: int = 0,
+        hostile: bool = False,
+        ports: dict[str, int] | None = None,
+    ) -> None:
+        if state not in STATES:
+            raise ValueError(f"unknown mirror state {state!r}; expected one of {', '.join(STATES)}")
+        self.state = state
+        self.hostile = hostile
+        self._seed_entries = seeds.load_seed_entries(Path(seeds_dir)) if seeds_dir else []
+        self._generated = generated_content.generated_entries(generated)
+        self._ports = ports or {}
+        self._servers: dict[str, ThreadingHTTPServer] = {}
+        self._threads: list[threading.Thread] = []
+        self._log: list[AccessEntry] = []
+        self._log_lock = threading.Lock()
+        self._snapshots: dict[str, SiteSnapshot] = {}
+        self.base_urls: dict[str, str] = {}
+
+    def __enter__(self) -> "Mirror":
+        for site in SITES:
+            server = ThreadingHTTPServer(("127.0.0.1", self._ports.get(site, 0)), _handler_for(self, site))
+            server.daemon_threads = True
+            self._servers[site] = server
+            self.base_urls[site] = f"http://127.0.0.1:{server.server_address[1]}"
+        self._build(self.state)
+        for site, server in self._servers.items():
+            thread = threading.Thread(target=server.serve_forever, name=f"mirror-{site}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for server in self._servers.values():
+            server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._servers.clear()
+        self._threads.clear()
+
+    @property
+    def access_log(self) -> list[AccessEntry]:
+        with self._log_lock:
+            return list(self._log)
+
+    def clear_log(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+    def set_state(self, state: str) -> None:
+        """Switch the published content (day1 -> day2 adds and updates articles)."""
+        if state not in STATES:
+            raise ValueError(f"unknown mirror state {state!r}; expected one of {', '.join(STATES)}")
+        self._build(state)
+        self.state = state
+
+    def articles(self, site: str) -> list[MirrorArticle]:
+        """All pages currently published on a site (curated, seeds, generated), newest first."""
+        return sorted(self._snapshots[site].articles.values(), key=lambda a: a.published, reverse=True)
+
+    def gold_pages(self) -> list[MirrorArticle]:
+        """Real article pages with gold (curated and seeds; not generated, not listing/video/...)."""
+        return [
+            article
+            for site in SITES
+            for article in self.articles(site)
+            if article.is_article and article.path not in self._snapshots[site].generated_paths
+        ]
+
+    def _build(self, state: str) -> None:
+        snapshots = {}
+        for site in SITES:
+            entries = [e for e in content.entries_for(state) if e.site == site]
+            entries += [e for e in self._seed_entries if e.site == site]
+            snapshot = build_site(site, self.base_urls[site], entries, [e for e in self._generated if e.site == site])
+            if self.hostile:
+                hostile_cases.add_hostile_resources(snapshot)
+            snapshots[site] = snapshot
+        self._snapshots = snapshots  # one assignment: requests see either the old or the new state
+
+    def _record(self, entry: AccessEntry) -> None:
+        with self._log_lock:
+            self._log.append(entry)
+
+    def _snapshot(self, site: str) -> SiteSnapshot:
+        return self._snapshots[site]
+
+
+def _handler_for(mirror: Mirror, site: str) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to one site of one mirror."""
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "nginx"
+        sys_version = ""
+
+        def do_GET(self) -> None:
+            self._answer(send_body=True)
+
+        def do_HEAD(self) -> None:
+            self._answer(send_body=False)
+
+        def log_message(self, format: str, *args) -> None:
+            """Silence stderr: the access log is the record."""
+
+        def _answer(self, send_body: bool) -> None:
+            resource = mirror._snapshot(site).lookup(self.path)
+            if resource is None:
+                status, body, headers, kind = 404, NOT_FOUND, {"Content-Type": "text/html; charset=utf-8"}, "other"
+            else:
+                status, body, headers = _response(resource, self.headers)
+                kind = resource.kind
+            mirror._record(AccessEntry(site, self.command, self.path, status, kind, dict(self.headers.items())))
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if send_body:
+                self.wfile.write(body)
+
+    return Handler
+
+
+def _response(resource: Resource, request_headers) -> tuple[int, bytes, dict[str, str]]:
+    """Status, body and headers; feeds and sitemaps carry validators and honour conditional requests."""
+    headers = {"Content-Type": resource.content_type}
+    if resource.last_modified is None:
+        return 200, resource.body, headers
+    headers["ETag"] = resource.etag
+    headers["Last-Modified"] = format_datetime(resource.last_modified.astimezone(timezone.utc), usegmt=True)
+    if _not_modified(resource, request_headers):
+        return 304, b"", headers
+    return 200, resource.body, headers
+
+
+def _not_modified(resource: Resource, request_headers) -> bool:
+    if_none_match = request_headers.get("If-None-Match")
+    if if_none_match is not None:
+        return resource.etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*"
+    if_modified_since = request_headers.get("If-Modified-Since")
+    if not if_modified_since:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False
+    return since is not None and since.tzinfo is not None and resource.last_modified.replace(microsecond=0) <= since
