@@ -1,0 +1,175 @@
+"""Story clustering: which articles report the same event.
+
+A story is a connected component of a "same event" relation between two articles. The relation
+depends only on the two articles (their stored features and dates), never on what else is in the
+archive, so the stories come out the same whether articles arrive in one run or many and in any
+order, and `recluster` reproduces the incremental result. That is also why the term weights are
+IDF-*like* (stop words dropped, names and numbers boosted) instead of document frequencies of an
+archive that keeps growing.
+
+Two articles are linked when they are close in time (`WINDOW_HOURS`) and either are reprints, share
+several word 4-grams inside quotation marks (rewrites around the same quotes), or have similar
+stemmed term vectors, with a lower bar when they also name the same people and places. Different
+events with the same people fall apart on the time window, and same-day separate statements on
+the low term similarity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from array import array
+from collections import Counter
+from dataclasses import dataclass
+
+from archive.textnorm import normalize, stem, unify, words
+
+# Copies and rewrites of one event follow within hours; a piece a day later is mostly a follow-up
+# (the next statement, the readout after talks announced the day before). A date without a time
+# counts as noon, so same-date articles are 0 h apart and the next date 24 h.
+WINDOW_HOURS = 20
+QUOTE_NGRAM = 4
+MIN_SHARED_QUOTES = 3  # shared quote 4-grams: one short common phrase is not enough
+COSINE_ALONE = 0.50
+COSINE_WITH_NAMES = 0.35
+NAMES_OVERLAP = 0.50
+TOP_TERMS = 80
+CANDIDATE_KEYS = 12  # index keys per article; candidates share at least MIN_SHARED_KEYS
+MIN_SHARED_KEYS = 3
+# Bounds the work per article on a busy day; the best-sharing candidates are the ones that link.
+MAX_CANDIDATES = 60
+NAME_BOOST = 2.0
+NUMBER_BOOST = 1.5
+
+# Function words and reporting verbs that every news item has; they carry no event.
+STOP_STEMS = frozenset(
+    stem(w)
+    for w in """
+    и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне
+    было вот от меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был него
+    до вас нибудь опять уж вам ведь там потом себя ничего ей может они тут где есть надо ней для мы
+    тебя их чем была сам чтоб без будто чего раз тоже себе под будет ж тогда кто этот того потому
+    этого какой совсем ним здесь этом один почти мой тем чтобы нее сейчас были куда зачем всех
+    никогда можно при наконец два об другой хоть после над больше тот через эти нас про всего них
+    какая много разве три эту моя впрочем хорошо свою этой перед иногда лучше чуть том нельзя
+    такой им более всегда конечно всю между это также который которые которая которого которых
+    заявил заявила заявили сообщил сообщила сообщили отметил отметила сказал сказала подчеркнул
+    подчеркнула добавил добавила слова словам ранее года году год время однако сегодня вчера
+    новости новость фото видео читайте также источник подробнее поиск главная реклама
+    россия россии рф российский российской москва москвы мид министр министерство
+    января февраля марта апреля мая июня июля августа сентября октября ноября декабря
+    понедельник вторник среда среду четверг пятница пятницу суббота субботу воскресенье
+    """.split()
+)
+
+_NAME = re.compile(r"(?<![\w-])([A-ZА-Я][a-zа-я]+(?:-[A-ZА-Я]?[a-zа-я]+)*|[A-ZА-Я]{2,6})(?![\w-])")
+_SENTENCE_START = re.compile(r'(?:^|[.!?:"\n]\s*|-\s)$')
+_QUOTE = re.compile(r'"([^"]{20,})"')
+
+
+@dataclass
+class StoryFeatures:
+    """What the story relation needs of one article, stored so it is computed only once."""
+
+    hour: int  # hours since the epoch (UTC) of publication, else of fetching
+    terms: dict[str, float]  # stem -> weight, unit length
+    names: frozenset[str]
+    quote_ngrams: frozenset[int]
+
+    def keys(self) -> list[int]:
+        """Index keys for finding candidates: the heaviest terms (names first)."""
+        top = sorted(self.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATE_KEYS]
+        return [_hash64(term) for term, _ in top]
+
+    def encode(self) -> bytes:
+        """Compact text form for the `story_features` table."""
+        terms = " ".join(f"{t}:{w:.4f}" for t, w in self.terms.items())
+        names = " ".join(sorted(self.names))
+        quotes = array("q", sorted(self.quote_ngrams)).tobytes().hex()
+        return f"{terms}\t{names}\t{quotes}".encode()
+
+    @classmethod
+    def decode(cls, hour: int, blob: bytes) -> "StoryFeatures":
+        terms_s, names_s, quotes_s = blob.decode().split("\t")
+        terms = {}
+        for pair in terms_s.split():
+            term, _, weight = pair.rpartition(":")
+            terms[term] = float(weight)
+        quotes = array("q", bytes.fromhex(quotes_s))
+        return cls(hour=hour, terms=terms, names=frozenset(names_s.split()), quote_ngrams=frozenset(quotes))
+
+
+def _hash64(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _names(text: str) -> set[str]:
+    """Stems of capitalised words not at a sentence start, and of acronyms: people, places, bodies."""
+    found = set()
+    for match in _NAME.finditer(text):
+        token = match.group(1)
+        if not token.isupper() and _SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]):
+            continue
+        stemmed = stem(token.lower())
+        if len(stemmed) >= 2 and stemmed not in STOP_STEMS:
+            found.add(stemmed)
+    return found
+
+
+def _quote_ngrams(unified: str) -> set[int]:
+    """Hashes of word 4-grams inside quotation marks, the part rewrites keep verbatim."""
+    grams = set()
+    for quote in _QUOTE.findall(unified):
+        tokens = words(normalize(quote))
+        for i in range(len(tokens) - QUOTE_NGRAM + 1):
+            grams.add(_hash64(" ".join(tokens[i : i + QUOTE_NGRAM])))
+    return grams
+
+
+def features(title: str, text: str, hour: int) -> StoryFeatures:
+    """Story features of one article from its title and text."""
+    unified = unify(f"{title}\n{text}" if title else text)
+    names = _names(unified)
+    counts: Counter[str] = Counter()
+    for token in words(normalize(f"{title} {title} {text}")):
+        stemmed = stem(token)
+        if stemmed in STOP_STEMS or (len(stemmed) < 3 and not stemmed.isdigit()):
+            continue
+        counts[stemmed] += 1
+    weights = {}
+    for term, count in counts.items():
+        boost = NAME_BOOST if term in names else NUMBER_BOOST if term[:1].isdigit() else 1.0
+        weights[term] = (1.0 + math.log(count)) * boost
+    top = dict(sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS])
+    norm = math.sqrt(sum(w * w for w in top.values())) or 1.0
+    return StoryFeatures(
+        hour=hour,
+        terms={t: w / norm for t, w in top.items()},
+        names=frozenset(names),
+        quote_ngrams=frozenset(_quote_ngrams(unified)),
+    )
+
+
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+def names_overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def same_story(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """The pairwise "same event" decision; symmetric and independent of the rest of the archive."""
+    if abs(a.hour - b.hour) > WINDOW_HOURS:
+        return False
+    if len(a.quote_ngrams & b.quote_ngrams) >= MIN_SHARED_QUOTES:
+        return True
+    similarity = cosine(a.terms, b.terms)
+    if similarity >= COSINE_ALONE:
+        return True
+    return similarity >= COSINE_WITH_NAMES and names_overlap(a.names, b.names) >= NAMES_OVERLAP

@@ -1,0 +1,71 @@
+"""Reprints: exact and truncated copies link to the earliest copy; rewrites and hard negatives don't."""
+
+from dataclasses import replace
+
+from archive import dedup
+from archive.models import Article
+from archive.pipeline import add_article
+from archive.store import open_archive
+from newsfixtures import event_records
+
+
+def _article(record: dict) -> Article:
+    return Article(url=record["url"], source=record["url"].split("/")[2], title=record["title"],
+                   text=record["text"], published=record["published"])
+
+
+def _by_url(db) -> dict[str, tuple]:
+    rows = db.execute("SELECT url, id, reprint_of, story_id FROM articles").fetchall()
+    return {url: (i, reprint_of, story_id) for url, i, reprint_of, story_id in rows}
+
+
+def test_reprints_point_at_the_earliest_copy_whatever_the_arrival_order(tmp_path):
+    records = event_records()
+    original, reprint, truncated, rewrite, later = (r["url"] for r in records[:5])
+    for name, order in (("forward", records), ("backward", list(reversed(records)))):
+        db = open_archive(tmp_path / f"{name}.db")
+        for record in order:
+            add_article(db, _article(record))
+        rows = _by_url(db)
+        assert rows[original][1] is None
+        assert rows[reprint][1] == rows[original][0]
+        assert rows[truncated][1] == rows[original][0], "a truncated copy is still a reprint"
+        assert rows[rewrite][1] is None, "a rewrite is not a reprint"
+        assert rows[later][1] is None, "the same people two months later is not a reprint"
+
+
+def test_an_earlier_copy_arriving_late_becomes_the_original(tmp_path):
+    records = event_records()
+    db = open_archive(tmp_path / "a.db")
+    add_article(db, _article(records[1]))
+    add_article(db, _article(records[0]))
+    rows = _by_url(db)
+    assert rows[records[1]["url"]][1] == rows[records[0]["url"]][0]
+    assert rows[records[0]["url"]][1] is None
+
+
+def test_an_updated_text_leaves_its_old_reprint_group(tmp_path):
+    records = event_records()
+    db = open_archive(tmp_path / "a.db")
+    for record in records[:3]:
+        add_article(db, _article(record))
+    changed = replace(_article(records[1]), text=records[-1]["text"], title="Метель")
+    assert add_article(db, changed).status == "updated"
+    rows = _by_url(db)
+    assert rows[records[1]["url"]][1] is None
+    assert rows[records[1]["url"]][2] != rows[records[0]["url"]][2]
+    assert rows[records[2]["url"]][1] == rows[records[0]["url"]][0]
+    assert db.execute("SELECT count(*) FROM dedup_docs").fetchone()[0] == 3
+
+
+def test_containment_check_catches_a_third_of_the_text():
+    long_tokens = [f"слово{i}" for i in range(300)]
+    full = set(dedup.shingles(long_tokens))
+    third = set(dedup.shingles(long_tokens[:100]))
+    other = set(dedup.shingles([f"иное{i}" for i in range(100)] + long_tokens[:20]))
+
+    def doc(shingle_set):
+        return dedup.Doc(0, "u", "s", True, "", len(shingle_set), dedup.minhash(shingle_set), None)
+
+    assert dedup.is_reprint(doc(full), doc(third))
+    assert not dedup.is_reprint(doc(full), doc(other))

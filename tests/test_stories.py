@@ -1,0 +1,88 @@
+"""Stories: rewrites join, hard negatives stay apart, and the partition never depends on runs or order."""
+
+import json
+
+from archive.dedup import recluster
+from archive.ingest import ingest_file
+from archive.store import open_archive
+from conftest import run_cli
+from newsfixtures import event_records
+
+
+def _write(path, records):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def _partition(db) -> set[frozenset[str]]:
+    groups: dict[int, set[str]] = {}
+    for url, story_id in db.execute("SELECT url, story_id FROM articles"):
+        assert story_id is not None
+        groups.setdefault(story_id, set()).add(url)
+    return {frozenset(g) for g in groups.values()}
+
+
+def _ingest(tmp_path, name, batches) -> tuple:
+    db = open_archive(tmp_path / f"{name}.db")
+    for number, batch in enumerate(batches):
+        ingest_file(db, _write(tmp_path / f"{name}-{number}.jsonl", batch))
+    return db
+
+
+def test_rewrites_join_and_hard_negatives_stay_apart(tmp_path):
+    records = event_records()
+    db = _ingest(tmp_path, "one", [records])
+    urls = [r["url"] for r in records]
+    event = frozenset(urls[:4])
+    partition = _partition(db)
+    assert event in partition, "original, reprint, truncated copy and rewrite are one story"
+    assert frozenset([urls[4]]) in partition, "same people two months later is another story"
+    assert frozenset([urls[5]]) in partition, "the Kremlin the same day is another story"
+    story = db.execute("SELECT title, size, sources, mfa FROM stories WHERE size = 4").fetchone()
+    assert story[0] == records[0]["title"]
+    assert json.loads(story[2]) == sorted({"tass.ru", "example-news.ru", "aggregator.example.com", "gazeta.example.org"})
+    assert story[3] == 4
+
+
+def test_same_result_in_one_run_several_runs_and_reverse_order(tmp_path):
+    records = event_records()
+    one = _partition(_ingest(tmp_path, "one", [records]))
+    several = _partition(_ingest(tmp_path, "several", [[r] for r in records[3:]] + [records[:3]]))
+    backward = _partition(_ingest(tmp_path, "backward", [list(reversed(records))]))
+    assert one == several == backward
+
+
+def test_recluster_reproduces_the_incremental_result(tmp_path):
+    records = event_records()
+    db = _ingest(tmp_path, "inc", [records[::2], records[1::2]])
+    before = _partition(db)
+    reprints_before = db.execute("SELECT url, reprint_of IS NULL FROM articles ORDER BY url").fetchall()
+    stats = recluster(db)
+    assert _partition(db) == before
+    assert db.execute("SELECT url, reprint_of IS NULL FROM articles ORDER BY url").fetchall() == reprints_before
+    assert stats.articles == len(records) and stats.stories == len(before)
+
+
+def test_stories_command_lists_ministry_stories_newest_first(tmp_path):
+    records = event_records()
+    db_path = tmp_path / "cli.db"
+    _ingest(tmp_path, "cli", [records]).conn.close()
+    result = run_cli("stories", "--db", str(db_path), "--json")
+    assert result.returncode == 0, result.stderr
+    stories = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [s["size"] for s in stories] == [1, 4], "the May call first; Kremlin and weather hidden"
+    assert {a["url"] for a in stories[1]["articles"]} == {r["url"] for r in records[:4]}
+    everything = run_cli("stories", "--db", str(db_path), "--all", "--since", "2025-03-01", "--until", "2025-03-31")
+    assert everything.returncode == 0
+    assert "Метель в Екатеринбурге" in everything.stdout and "Кремле" in everything.stdout
+    assert "телефонный разговор" not in everything.stdout
+    bad = run_cli("stories", "--db", str(db_path), "--since", "вчера")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_recluster_command(tmp_path):
+    db_path = tmp_path / "r.db"
+    _ingest(tmp_path, "r", [event_records()]).conn.close()
+    result = run_cli("recluster", "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    assert "articles 7, stories 4" in result.stdout
