@@ -1,0 +1,136 @@
+"""Import pre-extracted articles from JSON Lines through the same path as crawled ones.
+
+Every line becomes an `Article` and goes through `archive.pipeline.add_article`, so imported
+articles are classified, stored, deduplicated and clustered exactly like crawled ones. A bad line
+is reported with its number and skipped; one broken record must not cost the rest of the file.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO, TextIO
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from archive.models import Article
+from archive.pipeline import add_article
+
+MAX_LINE_BYTES = 5 * 1024 * 1024  # far above any article; guards memory against a runaway line
+_READ_CHUNK = 1 << 20
+
+
+class LineError(ValueError):
+    """Why one input line cannot be imported; the message is one line."""
+
+
+@dataclass
+class IngestSummary:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    failed_lines: list[int] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+    def line(self) -> str:
+        return (
+            f"imported {self.imported} (new {self.new}, updated {self.updated}, unchanged {self.unchanged}), "
+            f"failed {self.failed}"
+        )
+
+
+def source_from_url(url: str) -> str:
+    """The URL's host, lower-cased, without `www.` (the source name of ingested rows)."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+def _published(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise LineError("published must be an ISO date or datetime string or null")
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value).isoformat()
+        return datetime.fromisoformat(value).isoformat()
+    except ValueError:
+        raise LineError(f"published {value[:40]!r} is not an ISO date or datetime") from None
+
+
+def parse_line(raw: bytes) -> Article:
+    """One JSON object → Article, or LineError saying what is wrong with it."""
+    try:
+        record = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise LineError(f"not valid JSON: {exc}") from None
+    if not isinstance(record, dict):
+        raise LineError("not a JSON object")
+    for name in ("url", "title", "text"):
+        if name not in record:
+            raise LineError(f"missing field {name!r}")
+        if not isinstance(record[name], str):
+            raise LineError(f"field {name!r} must be a string")
+    if "published" not in record:
+        raise LineError("missing field 'published' (use null when unknown)")
+    url = record["url"].strip()
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+        raise LineError(f"url {url[:80]!r} is not an http(s) URL")
+    if not record["text"].strip():
+        raise LineError("field 'text' is empty")
+    source = record.get("source")
+    if source is not None and (not isinstance(source, str) or not source.strip()):
+        raise LineError("field 'source' must be a non-empty string when given")
+    return Article(
+        url=url,
+        source=(source or source_from_url(url)).strip().lower(),
+        title=record["title"].strip(),
+        text=record["text"],
+        published=_published(record["published"]),
+        extraction_method="ingest",
+    )
+
+
+def _lines(stream: BinaryIO):
+    """(line number, bytes or None when the line exceeds MAX_LINE_BYTES), without reading a huge line whole."""
+    number = 0
+    while True:
+        raw = stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE_BYTES:
+            while raw and not raw.endswith(b"\n"):
+                raw = stream.readline(_READ_CHUNK)
+            yield number, None
+            continue
+        yield number, raw
+
+
+def ingest_file(db: sqlite_utils.Database, path: Path, errors: TextIO = sys.stderr) -> IngestSummary:
+    """Import every good line of `path`; report bad ones on `errors` as `FILE:LINE: reason`."""
+    summary = IngestSummary()
+    with open(path, "rb") as stream:
+        for number, raw in _lines(stream):
+            if raw is not None and not raw.strip():
+                continue
+            try:
+                if raw is None:
+                    raise LineError(f"line longer than {MAX_LINE_BYTES} bytes")
+                article = parse_line(raw)
+            except LineError as exc:
+                summary.failed += 1
+                summary.failed_lines.append(number)
+                errors.write(f"{path}:{number}: {exc}\n")
+                continue
+            status = add_article(db, article).status
+            setattr(summary, status, getattr(summary, status) + 1)
+    return summary
