@@ -1,0 +1,1 @@
+"""The Scrapy project: one generic spider, politeness middlewares and the archive pipeline."""

@@ -1,0 +1,44 @@
+"""Scrapy settings for mfa-archive.
+
+These are the polite defaults for crawling real news sites. `archive.crawl` overrides the
+identity and politeness values from settings/sources.toml at run time.
+"""
+
+BOT_NAME = "mfa-archive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Politeness: robots.txt, one or two requests in flight per site, adaptive delays.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 2.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+USER_AGENT = "mfa-archive (+https://github.com/mfa-archive/mfa-archive)"
+
+DOWNLOADER_MIDDLEWARES = {
+    # Before RedirectMiddleware (600) re-schedules a redirect, and again when it does.
+    "crawler.middlewares.StayOnSourceHostsMiddleware": 50,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ArchivePipeline": 300,
+}
+
+# The crawl logs to a rotating file (archive.crawl.setup_logging), never to the terminal.
+LOG_INSTALL_ROOT_HANDLER = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

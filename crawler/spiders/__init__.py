@@ -1,0 +1,1 @@
+"""Spiders. One generic spider serves every source in settings/sources.toml."""

@@ -1,0 +1,194 @@
+"""The one generic spider: discover articles through feeds, sitemaps and section pages.
+
+Everything site-specific is configuration (settings/sources.toml). The spider's job is to
+turn listings into article requests, and to make no request that is not needed: an article
+already in the archive is skipped before any request is made, unless its sitemap lastmod
+moved since it was fetched.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scrapy import Request, Spider
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from archive.config import Source
+from archive.crawl_report import CrawlReport, failure_reason
+from archive.feeds import FeedEntry, FeedError, parse_feed, parse_sitemap
+from archive.urls import BadURL, is_article_url, normalize_url, same_site
+
+# Listings first, so full-text feeds are known before the articles they describe are parsed.
+PRIORITY_FEED = 30
+PRIORITY_SITEMAP = 20
+PRIORITY_SECTION = 10
+PRIORITY_ARTICLE = 0
+
+
+def _moment(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+class ArchiveSpider(Spider):
+    """Crawl every configured source; items are raw article responses for the pipeline.
+
+    Arguments (passed by `archive.crawl.run_crawl`): `sources`, `state` (an
+    `archive.crawl.CrawlState` with what the archive already holds) and `report`.
+    """
+
+    name = "archive"
+
+    def __init__(self, sources: list[Source], state, report: CrawlReport, **kwargs):
+        super().__init__(**kwargs)
+        self.sources = {s.name: s for s in sources}
+        self.state = state
+        self.report = report
+        self.allowed_hosts = {s.host for s in sources}
+        self.pending: dict[str, FeedEntry] = {}  # article URL → what listings said about it
+        self.requested: set[str] = set()
+        self.full_texts: dict[str, str] = {}
+
+    async def start(self):
+        for source in self.sources.values():
+            for path in source.full_text_feeds + source.feeds:
+                yield self._listing(source, path, "feed", self.parse_feed, PRIORITY_FEED)
+            for path in source.sitemaps:
+                yield self._listing(source, path, "sitemap", self.parse_sitemap, PRIORITY_SITEMAP)
+            for path in source.sections:
+                yield self._listing(source, path, "section", self.parse_section, PRIORITY_SECTION)
+            for url, lastmod in self.state.retry_urls(source.name):
+                for request in self._consider(source, FeedEntry(url=url, lastmod=lastmod)):
+                    yield request
+
+    def _listing(self, source: Source, path_or_url: str, kind: str, callback, priority: int) -> Request:
+        url = source.absolute(path_or_url)
+        headers = self.state.validators(url)
+        return Request(
+            url,
+            callback=callback,
+            errback=self.listing_failed,
+            priority=priority,
+            headers=headers,
+            meta={"source": source.name, "kind": kind, "handle_httpstatus_list": [304]},
+            dont_filter=True,
+        )
+
+    def _listing_ok(self, response: Response) -> Source | None:
+        """Record a listing response; return its source, or None if there is nothing to parse."""
+        source = self.sources[response.meta["source"]]
+        self.report.source(source.name).listing_ok(response.meta["kind"], response.status, len(response.body))
+        if response.status == 304:
+            return None
+        self.state.remember_validators(response)
+        return source
+
+    def parse_feed(self, response: Response):
+        source = self._listing_ok(response)
+        if source is None:
+            return
+        try:
+            entries = parse_feed(response.body)
+        except FeedError as exc:
+            self.report.source(source.name).listing_failed("feed", f"bad feed {response.url}: {exc}")
+            return
+        for entry in entries:
+            if entry.full_text:
+                try:
+                    self.full_texts[normalize_url(entry.url, source.strip_params)] = entry.full_text
+                except BadURL:
+                    pass
+            yield from self._consider(source, entry)
+
+    def parse_sitemap(self, response: Response):
+        source = self._listing_ok(response)
+        if source is None:
+            return
+        try:
+            sitemap = parse_sitemap(response.body)
+        except FeedError as exc:
+            self.report.source(source.name).listing_failed("sitemap", f"bad sitemap {response.url}: {exc}")
+            return
+        since = _moment(self.state.since(source.name))
+        report = self.report.source(source.name)
+        for item in sitemap.children + sitemap.entries:
+            report.saw_lastmod(item.lastmod)
+        children = sorted(sitemap.children, key=lambda c: c.lastmod or "", reverse=True)
+        # Children are not skipped by their index lastmod, which sites do not always keep
+        # current; a conditional request makes an unchanged child cost a 304.
+        for child in children[: source.max_child_sitemaps]:
+            if not same_site(child.url, source) or child.url == response.url:
+                self.report.source(source.name).listing_failed("sitemap", f"refused child sitemap {child.url}")
+                continue
+            yield self._listing(source, child.url, "sitemap", self.parse_sitemap, PRIORITY_SITEMAP)
+        for entry in sitemap.entries:
+            moment = _moment(entry.lastmod)
+            if since and moment and moment < since:
+                continue
+            yield from self._consider(source, entry)
+
+    def parse_section(self, response: Response):
+        source = self._listing_ok(response)
+        if source is None:
+            return
+        for href in response.css("a::attr(href)").getall()[:5000]:
+            yield from self._consider(source, FeedEntry(url=response.urljoin(href)))
+
+    def _consider(self, source: Source, entry: FeedEntry):
+        """Yield a request for `entry` unless it is not an article, already pending or archived."""
+        try:
+            url = normalize_url(entry.url, source.strip_params)
+        except BadURL:
+            return
+        if not is_article_url(url, source):
+            return
+        report = self.report.source(source.name)
+        if url in self.pending:
+            known = self.pending[url]
+            known.lastmod = known.lastmod or entry.lastmod
+            known.title = known.title or entry.title
+            known.lead = known.lead or entry.lead
+            known.published = known.published or entry.published
+            known.categories = known.categories or entry.categories
+            # A feed lists no lastmod; the sitemap's may show that an archived copy is stale.
+            if url in self.requested or not self.state.needs_fetch(source.name, url, known.lastmod):
+                return
+            report.skipped -= 1
+            entry = known
+        else:
+            entry.url = url
+            self.pending[url] = entry
+            report.discovered += 1
+            if not self.state.needs_fetch(source.name, url, entry.lastmod):
+                report.skipped += 1
+                return
+        self.requested.add(url)
+        report.requested += 1
+        self.state.enqueue(source.name, url, entry.lastmod)
+        yield Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            priority=PRIORITY_ARTICLE,
+            meta={"source": source.name, "kind": "article", "entry": entry},
+        )
+
+    def parse_article(self, response: Response):
+        entry: FeedEntry = response.meta["entry"]
+        if entry.full_text is None:
+            entry.full_text = self.full_texts.get(entry.url)
+        self.report.source(response.meta["source"]).bytes += len(response.body)
+        yield {"source": response.meta["source"], "entry": entry, "response": response}
+
+    def listing_failed(self, failure: Failure):
+        request = failure.request
+        self.report.source(request.meta["source"]).listing_failed(request.meta["kind"], failure_reason(failure))
+
+    def article_failed(self, failure: Failure):
+        request = failure.request
+        reason = failure_reason(failure)
+        self.report.source(request.meta["source"]).fetch_failed(request.url, reason)
+        self.state.attempt_failed(request.meta["source"], request.meta["entry"].url, reason)
