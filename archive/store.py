@@ -56,6 +56,14 @@ ARTICLE_COLUMNS = {
 _CONTENT_COLUMNS = [c for c in ARTICLE_COLUMNS if c not in ("id", "url", "reprint_of", "story_id")]
 
 
+# What makes a re-fetched or re-extracted article a new version (not when or how it was fetched).
+_COMPARED_COLUMNS = [
+    c
+    for c in _CONTENT_COLUMNS
+    if c not in ("fetched_at", "updated_at", "lastmod", "raw_id", "extractor_version", "mfa", "mfa_reason")
+]
+
+
 class ArchiveError(Exception):
     """A problem with the archive file that the user can act on; its message is one line."""
 
@@ -93,98 +101,121 @@ def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Datab
     return db
 
 
+def _schema_version(db: sqlite_utils.Database) -> int | None:
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return int(row[0]) if row else None
+
+
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create missing tables, columns and indexes; safe to call on every open."""
-    with db.conn:
-        if "articles" not in db.table_names():
-            db["articles"].create(ARTICLE_COLUMNS, pk="id", not_null={"url", "source", "title", "text"})
-            db["articles"].create_index(["url"], unique=True)
-            db["articles"].create_index(["source", "published"])
-            db["articles"].create_index(["published"])
-            db["articles"].create_index(["story_id"])
-        else:
-            existing = db["articles"].columns_dict
-            for name, kind in ARTICLE_COLUMNS.items():
-                if name not in existing:
-                    db["articles"].add_column(name, kind)
-        if "articles_fts" not in db.table_names():
-            db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True)
-        if "article_versions" not in db.table_names():
-            db["article_versions"].create(
-                {"id": int, "article_id": int, "replaced_at": str, **{c: ARTICLE_COLUMNS[c] for c in _CONTENT_COLUMNS}},
-                pk="id",
-                foreign_keys=[("article_id", "articles", "id")],
-            )
-            db["article_versions"].create_index(["article_id"])
-        if "failures" not in db.table_names():
-            db["failures"].create(
-                {
-                    "id": int,
-                    "run_id": int,
-                    "url": str,
-                    "source": str,
-                    "reason": str,
-                    "detail": str,
-                    "permanent": int,
-                    "at": str,
-                },
-                pk="id",
-            )
-            db["failures"].create_index(["source", "at"])
-            db["failures"].create_index(["url"])
-        if "runs" not in db.table_names():
-            db["runs"].create(
-                {
-                    "id": int,
-                    "source": str,
-                    "started_at": str,
-                    "finished_at": str,
-                    "status": str,
-                    "discovered": int,
-                    "requested": int,
-                    "new": int,
-                    "updated": int,
-                    "skipped": int,
-                    "failed": int,
-                    "failed_by_reason": str,
-                    "extraction_failed": int,
-                    "layout_changed": int,
-                    "lastmod_mark": str,
-                    "bytes": int,
-                    "duration_s": float,
-                    "message": str,
-                },
-                pk="id",
-            )
-            db["runs"].create_index(["source", "started_at"])
-        if "frontier" not in db.table_names():
-            # Article URLs discovered but not archived yet: retried by the next run.
-            db["frontier"].create(
-                {
-                    "url": str,
-                    "source": str,
-                    "lastmod": str,
-                    "first_seen": str,
-                    "attempts": int,
-                    "last_error": str,
-                    "next_try": str,
-                },
-                pk="url",
-            )
-            db["frontier"].create_index(["source"])
-        if "http_cache" not in db.table_names():
-            # Validators of feeds and sitemaps, for conditional requests.
-            db["http_cache"].create({"url": str, "etag": str, "last_modified": str, "saved_at": str}, pk="url")
-        if "meta" not in db.table_names():
-            db["meta"].create({"key": str, "value": str}, pk="key")
-            db["meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
-        # The stages that keep tables of their own; imported here to avoid import cycles.
-        from archive import rawstore
+    """Create missing tables, columns and indexes, all in one transaction.
 
-        rawstore.ensure_schema(db)
-        from archive import dedup  # late: keeps `store` importable without the dedup stack
+    The schema version is written last, in the same transaction, so an archive that has it
+    is complete: a process killed while creating a new archive leaves nothing behind, and
+    opening a current archive (the common case, often read-only) writes nothing.
+    """
+    if _schema_version(db) == SCHEMA_VERSION:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        _create_missing(db)
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        db.conn.commit()
+    except BaseException:
+        db.conn.rollback()
+        raise
 
-        dedup.ensure_schema(db)
+
+def _create_missing(db: sqlite_utils.Database) -> None:
+    """Create what an older or new archive lacks; the caller holds the transaction."""
+    if "articles" not in db.table_names():
+        db["articles"].create(ARTICLE_COLUMNS, pk="id", not_null={"url", "source", "title", "text"})
+        db["articles"].create_index(["url"], unique=True)
+        db["articles"].create_index(["source", "published"])
+        db["articles"].create_index(["published"])
+        db["articles"].create_index(["story_id"])
+    else:
+        existing = db["articles"].columns_dict
+        for name, kind in ARTICLE_COLUMNS.items():
+            if name not in existing:
+                db["articles"].add_column(name, kind)
+    if "articles_fts" not in db.table_names():
+        db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True)
+    if "article_versions" not in db.table_names():
+        db["article_versions"].create(
+            {"id": int, "article_id": int, "replaced_at": str, **{c: ARTICLE_COLUMNS[c] for c in _CONTENT_COLUMNS}},
+            pk="id",
+            foreign_keys=[("article_id", "articles", "id")],
+        )
+        db["article_versions"].create_index(["article_id"])
+    if "failures" not in db.table_names():
+        db["failures"].create(
+            {
+                "id": int,
+                "run_id": int,
+                "url": str,
+                "source": str,
+                "reason": str,
+                "detail": str,
+                "permanent": int,
+                "at": str,
+            },
+            pk="id",
+        )
+        db["failures"].create_index(["source", "at"])
+        db["failures"].create_index(["url"])
+    if "runs" not in db.table_names():
+        db["runs"].create(
+            {
+                "id": int,
+                "source": str,
+                "started_at": str,
+                "finished_at": str,
+                "status": str,
+                "discovered": int,
+                "requested": int,
+                "new": int,
+                "updated": int,
+                "skipped": int,
+                "failed": int,
+                "failed_by_reason": str,
+                "extraction_failed": int,
+                "layout_changed": int,
+                "lastmod_mark": str,
+                "bytes": int,
+                "duration_s": float,
+                "message": str,
+            },
+            pk="id",
+        )
+        db["runs"].create_index(["source", "started_at"])
+    if "frontier" not in db.table_names():
+        # Article URLs discovered but not archived yet: retried by the next run.
+        db["frontier"].create(
+            {
+                "url": str,
+                "source": str,
+                "lastmod": str,
+                "first_seen": str,
+                "attempts": int,
+                "last_error": str,
+                "next_try": str,
+            },
+            pk="url",
+        )
+        db["frontier"].create_index(["source"])
+    if "http_cache" not in db.table_names():
+        # Validators of feeds and sitemaps, for conditional requests.
+        db["http_cache"].create({"url": str, "etag": str, "last_modified": str, "saved_at": str}, pk="url")
+    if "meta" not in db.table_names():
+        db["meta"].create({"key": str, "value": str}, pk="key")
+    # The stages that keep tables of their own; imported here to avoid import cycles.
+    from archive import dedup, rawstore
+
+    rawstore.ensure_schema(db)
+    dedup.ensure_schema(db)
 
 
 def _article_row(article: Article, relevance_mfa: bool, relevance_reasons: list[str], now: str) -> dict:
@@ -205,7 +236,7 @@ def upsert_article(
 ) -> tuple[int, str]:
     """Store `article`; return its id and `new`, `updated` or `unchanged`.
 
-    A changed text (by content hash) moves the previous row into `article_versions` first, so no
+    A change in text or metadata moves the previous row into `article_versions` first, so no
     version is ever overwritten. The caller owns the transaction.
     """
     now = utc_now()
@@ -221,7 +252,7 @@ def upsert_article(
         return cur.lastrowid, "new"
     article_id, *old_values = existing
     old = dict(zip(_CONTENT_COLUMNS, old_values))
-    if old["content_hash"] == row["content_hash"] and old["title"] == row["title"]:
+    if all(old[c] == row[c] for c in _COMPARED_COLUMNS):
         db.execute(
             "UPDATE articles SET lastmod = coalesce(?, lastmod), fetched_at = ? WHERE id = ?",
             [row["lastmod"], row["fetched_at"], article_id],
