@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from archive import dedup, relevance, store
+from archive import dedup, relevance, search, store
 from archive.models import Article
 
 
@@ -21,10 +21,27 @@ class AddResult:
 
 
 def add_article(db: sqlite_utils.Database, article: Article) -> AddResult:
-    """Store `article` and link it to its reprints and story, all in one transaction."""
-    verdict = relevance.classify(article)
+    """Store `article`, link it to its reprints and story, and index its word forms for
+    `mfa-archive search`, all in one transaction."""
     with db.conn:
-        article_id, status = store.upsert_article(db, article, mfa=verdict.mfa, mfa_reasons=verdict.reasons)
-        if status != "unchanged":
-            dedup.link(db, article_id)
+        return _add(db, article)
+
+
+def add_articles(db: sqlite_utils.Database, articles: list[Article]) -> list[AddResult]:
+    """`add_article` for each of `articles` in order, all in one transaction.
+
+    For bulk imports: one commit per batch instead of one per article. Each article is linked
+    exactly as `add_article` would link it, so the result is the same as adding them one by one.
+    """
+    with db.conn:
+        return [_add(db, article) for article in articles]
+
+
+def _add(db: sqlite_utils.Database, article: Article) -> AddResult:
+    """Classify, store, link and index one article; the caller holds the transaction."""
+    verdict = relevance.classify(article)
+    article_id, status = store.upsert_article(db, article, mfa=verdict.mfa, mfa_reasons=verdict.reasons)
+    if status != "unchanged":
+        dedup.link(db, article_id)
+        search.index_pending(db)
     return AddResult(article_id, status)
