@@ -1,0 +1,79 @@
+"""settings/datasette.yml opens an archive with FTS, facets and a ranked-search canned query.
+
+Uses Datasette's own test client against a real archive file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import yaml
+from datasette.app import Datasette
+
+from archive import search
+from archive.models import Article
+from archive.store import open_archive, upsert_article
+
+METADATA = Path(__file__).resolve().parent.parent / "settings" / "datasette.yml"
+
+ARTICLES = [
+    ("tass", "2025-03-01T10:00:00+03:00", "Лавров провел переговоры с главой МИД Вьетнама",
+     "Министр иностранных дел Сергей Лавров обсудил с вьетнамским коллегой поставки удобрений."),
+    ("newsru", "2025-03-02T11:00:00+03:00", "Захарова ответила на заявление Лаврова",
+     "Официальный представитель МИД упомянула переговоры в Москве и поставки удобрений во Вьетнам."),
+    ("tass", "2025-04-05T09:30:00+03:00", "Погода в Москве",
+     "Синоптики обещают дождь и удобрений не требуется: переговоры в тексте не упоминаются."),
+]
+
+
+@pytest.fixture
+def datasette(tmp_path) -> Datasette:
+    # The metadata is keyed by database name, which Datasette takes from the file name.
+    db = open_archive(tmp_path / "archive.db")  # with the lemma index, which must not take over Datasette's search box
+    with db.conn:
+        for n, (source, published, title, text) in enumerate(ARTICLES):
+            article = Article(url=f"https://example.org/{n}", source=source, title=title, text=text,
+                              published=published, section="politics" if n < 2 else "weather")
+            article_id, _ = upsert_article(db, article, mfa=n < 2, mfa_reasons=[])
+            db.execute("UPDATE articles SET story_id = 5 WHERE id = ?", [article_id])
+    search.index_pending(db)
+    db.conn.close()
+    metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    return Datasette([str(tmp_path / "archive.db")], metadata=metadata)
+
+
+def _get(ds: Datasette, path: str):
+    response = asyncio.run(ds.client.get(path))
+    assert response.status_code == 200, response.text[:500]
+    return response.json()
+
+
+def test_canned_search_ranks_by_relevance_with_a_snippet(datasette):
+    rows = _get(datasette, "/archive/search.json?q=переговоры+удобрений&_shape=array")
+    titles = [row["title"] for row in rows]
+    assert len(titles) == 3
+    assert titles[0] == "Лавров провел переговоры с главой МИД Вьетнама"  # the words in its headline too
+    assert "[переговоры]" in rows[0]["passage"] or "[удобрений]" in rows[0]["passage"]
+
+
+def test_canned_search_survives_fts_syntax(datasette):
+    rows = _get(datasette, '/archive/search.json?q=%22Лавров&_shape=array')
+    assert [row["title"] for row in rows] == ["Лавров провел переговоры с главой МИД Вьетнама"]
+    assert _get(datasette, "/archive/search.json?q=С.Шойгу+(санкции+AND&_shape=array") == []
+
+
+def test_table_search_and_configured_facets(datasette):
+    data = _get(datasette, "/archive/articles.json?_search=Лаврова")
+    assert len(data["rows"]) == 1
+    facets = _get(datasette, "/archive/articles.json?_extra=facet_results")["facet_results"]
+    assert {"source", "section", "story_id", "published"} <= set(facets)
+    sources = {item["value"]: item["count"] for item in facets["source"]["results"]}
+    assert sources == {"tass": 2, "newsru": 1}
+
+
+def test_table_is_sorted_newest_first(datasette):
+    data = _get(datasette, "/archive/articles.json?_shape=objects")
+    published = [row["published"] for row in data["rows"]]
+    assert published == sorted(published, reverse=True)
