@@ -212,10 +212,12 @@ def _create_missing(db: sqlite_utils.Database) -> None:
     if "meta" not in db.table_names():
         db["meta"].create({"key": str, "value": str}, pk="key")
     # The stages that keep tables of their own; imported here to avoid import cycles.
-    from archive import dedup, rawstore
+    from archive import dedup, export, rawstore, search
 
     rawstore.ensure_schema(db)
     dedup.ensure_schema(db)
+    search.ensure_schema(db)
+    export.ensure_schema(db)
 
 
 def _article_row(article: Article, relevance_mfa: bool, relevance_reasons: list[str], now: str) -> dict:

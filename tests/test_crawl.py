@@ -237,3 +237,16 @@ def test_bad_config_values_are_refused(tmp_path):
         config.write_text(bad, encoding="utf-8")
         result = run_cli("crawl", "--config", str(config), "--db", str(tmp_path / "a.db"))
         assert result.returncode == 2 and message in result.stderr and len(result.stderr.splitlines()) == 1, bad
+
+
+def test_demo_crawls_the_mirror_and_shows_a_search(tmp_path):
+    db = tmp_path / "demo.db"
+    result = run_cli("demo", "--db", str(db), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Local mirror: tass at http://127.0.0.1:" in result.stdout
+    assert re.search(r"^tass: discovered \d+, fetched \d+, new [1-9]", result.stdout, re.M)
+    assert re.search(r"^newsru: discovered \d+, fetched \d+, new [1-9]", result.stdout, re.M)
+    hits = re.findall(r"^  \[(tass|newsru)\] .+\n +.*\[Лавров\w*\]", result.stdout, re.M)
+    assert len(hits) == 3
+    stored = sqlite3.connect(db).execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert f"{db} now holds {stored} articles" in result.stdout

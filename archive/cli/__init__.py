@@ -39,13 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mfa-archive {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"archive.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"archive.cli.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"archive.cli.{name}").register(sub)
     return parser
 
 
