@@ -10,6 +10,11 @@ features for clustering), stores them with their index keys, and then:
 - finds story candidates sharing heavy terms within the time window, applies the pairwise
   decision of `archive.stories`, and merges the stories it connects.
 
+Story candidates come from the decoded features of the time window, kept per connection in an
+LRU cache of hour buckets. Every write to an hour gives it a new random token in `dedup_hours`;
+a cached hour whose token differs (another process wrote, or a transaction was rolled back) is
+reloaded, so the cache never answers from a state the database does not have.
+
 Both relations are decided pair by pair from stored features only, and stories/reprint groups are
 their connected components, so the result does not depend on arrival order or run boundaries.
 """
@@ -18,8 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import sqlite3
 from array import array
-from dataclasses import dataclass
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import rensa
@@ -31,6 +39,7 @@ from archive.textnorm import normalize, words
 NUM_PERM = 128
 BANDS = 32  # 32 bands of 4 rows: a pair at Jaccard 0.5 becomes a candidate 87% of the time
 ROWS = NUM_PERM // BANDS
+_BAND_BYTES = ROWS * array("I").itemsize
 SHINGLE = 5
 HEAD_WORDS = 12
 MINHASH_SEED = 20250101
@@ -39,6 +48,8 @@ REPRINT_CONTAINMENT = 0.7  # share of the shorter text's shingles found in the l
 MIN_SHINGLES_FOR_CONTAINMENT = 10  # below this a short text "contained" in another proves nothing
 SAME_SOURCE_COSINE = 0.7  # an outlet's two same-day pieces are usually two events
 MIXED_RELEVANCE_COSINE = 0.7  # the Kremlin and the ministry on one topic are two statements
+# Decoded features kept per connection: a few days of a busy archive, tens of MB.
+MAX_CACHED_DOCS = 20_000
 
 
 @dataclass
@@ -53,6 +64,7 @@ class Doc:
     n_shingles: int
     minhash: array
     story: stories.StoryFeatures
+    head_key: int | None = None  # hash of the body's first words, when it has enough of them
 
     @property
     def order(self) -> tuple[str, str]:
@@ -63,33 +75,33 @@ class Doc:
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create the dedup and story tables if missing; called from `store.ensure_schema`."""
     # One statement at a time: executescript would commit the caller's transaction.
-    for statement in _SCHEMA.split(";"):
-        if statement.strip():
+    statement = ""
+    for line in _SCHEMA.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
             db.execute(statement)
+            statement = ""
 
 
 _SCHEMA = """
         CREATE TABLE IF NOT EXISTS dedup_docs (
             article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
             url TEXT NOT NULL, source TEXT NOT NULL, mfa INTEGER NOT NULL,
-            sort_key TEXT NOT NULL, hour INTEGER NOT NULL,
-            n_shingles INTEGER NOT NULL, minhash BLOB NOT NULL, story BLOB NOT NULL
+            sort_key TEXT NOT NULL, hour INTEGER NOT NULL, n_shingles INTEGER NOT NULL,
+            head_key INTEGER, minhash BLOB NOT NULL, story BLOB NOT NULL
         );
+        CREATE INDEX IF NOT EXISTS dedup_docs_hour ON dedup_docs(hour);
         CREATE TABLE IF NOT EXISTS dedup_keys (
             key INTEGER NOT NULL, article_id INTEGER NOT NULL, PRIMARY KEY (key, article_id)
         ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS dedup_keys_article ON dedup_keys(article_id);
-        CREATE TABLE IF NOT EXISTS story_keys (
-            key INTEGER NOT NULL, hour INTEGER NOT NULL, article_id INTEGER NOT NULL,
-            PRIMARY KEY (key, hour, article_id)
-        ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS story_keys_article ON story_keys(article_id);
+        CREATE TABLE IF NOT EXISTS dedup_hours (hour INTEGER PRIMARY KEY, token INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS stories (
             id INTEGER PRIMARY KEY, title TEXT, first_seen TEXT, last_seen TEXT,
             size INTEGER NOT NULL DEFAULT 0, sources TEXT NOT NULL DEFAULT '[]',
             mfa INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX IF NOT EXISTS stories_last_seen ON stories(last_seen);
+        CREATE INDEX IF NOT EXISTS articles_reprint_of ON articles(reprint_of) WHERE reprint_of IS NOT NULL;
 """
 
 
@@ -129,11 +141,19 @@ def minhash(shingle_set: set[str]) -> array:
     return array("I", sketch.digest())
 
 
-def reprint_keys(signature: array, body_tokens: list[str]) -> list[int]:
-    """LSH band keys plus a key for the first words of the body."""
-    keys = [_hash64(bytes([band]) + signature[band * ROWS : (band + 1) * ROWS].tobytes()) for band in range(BANDS)]
-    if len(body_tokens) >= HEAD_WORDS:
-        keys.append(_hash64(b"head:" + " ".join(body_tokens[:HEAD_WORDS]).encode()))
+def head_key(body_tokens: list[str]) -> int | None:
+    """Key of the body's first words: a truncated copy keeps them (None for a very short body)."""
+    if len(body_tokens) < HEAD_WORDS:
+        return None
+    return _hash64(b"head:" + " ".join(body_tokens[:HEAD_WORDS]).encode())
+
+
+def reprint_keys(doc: Doc) -> list[int]:
+    """LSH band keys of the MinHash, plus the head key."""
+    signature = doc.minhash.tobytes()
+    keys = [_hash64(bytes([band]) + signature[band * _BAND_BYTES : (band + 1) * _BAND_BYTES]) for band in range(BANDS)]
+    if doc.head_key is not None:
+        keys.append(doc.head_key)
     return keys
 
 
@@ -162,7 +182,7 @@ def same_story(a: Doc, b: Doc, reprint: bool) -> bool:
     return True
 
 
-def _compute(db: sqlite_utils.Database, article_id: int) -> tuple[Doc, list[int]]:
+def _compute(db: sqlite_utils.Database, article_id: int) -> Doc:
     row = db.execute(
         "SELECT url, source, title, lead, text, published, fetched_at, mfa FROM articles WHERE id = ?",
         [article_id],
@@ -173,85 +193,172 @@ def _compute(db: sqlite_utils.Database, article_id: int) -> tuple[Doc, list[int]
     body = " ".join(p for p in (lead, text) if p)
     body_tokens = words(normalize(body))
     shingle_set = shingles(words(normalize(title or "")) + body_tokens)
-    signature = minhash(shingle_set)
     moment = sort_time(published, fetched_at)
-    doc = Doc(
+    return Doc(
         article_id=article_id,
         url=url,
         source=source,
         mfa=bool(mfa),
         sort_key=moment.isoformat(timespec="seconds"),
         n_shingles=len(shingle_set),
-        minhash=signature,
+        minhash=minhash(shingle_set),
         story=stories.features(title or "", body, int(moment.timestamp() // 3600)),
+        head_key=head_key(body_tokens),
     )
-    return doc, reprint_keys(signature, body_tokens)
 
 
-def _store(db: sqlite_utils.Database, doc: Doc, keys: list[int]) -> None:
+@dataclass
+class _Hour:
+    """The docs of one hour bucket as of the database state named by `token`."""
+
+    token: int
+    docs: dict[int, Doc] = field(default_factory=dict)
+    by_key: dict[int, list[int]] = field(default_factory=dict)  # story key -> article ids
+    by_quote: dict[int, list[int]] = field(default_factory=dict)  # quote n-gram -> article ids
+
+    def add(self, doc: Doc) -> None:
+        self.docs[doc.article_id] = doc
+        for key in doc.story.keys():
+            self.by_key.setdefault(key, []).append(doc.article_id)
+        for gram in doc.story.quote_ngrams:
+            self.by_quote.setdefault(gram, []).append(doc.article_id)
+
+
+class _Window:
+    """Per-connection LRU cache of hour buckets (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.hours: OrderedDict[int, _Hour] = OrderedDict()
+        self.docs = 0
+
+    def put(self, hour: int, bucket: _Hour) -> None:
+        self.drop(hour)
+        self.hours[hour] = bucket
+        self.docs += len(bucket.docs)
+
+    def drop(self, hour: int) -> None:
+        bucket = self.hours.pop(hour, None)
+        if bucket is not None:
+            self.docs -= len(bucket.docs)
+
+    def add(self, doc: Doc, token: int) -> None:
+        """Add a just-stored doc to its hour, if cached (then current: see `link`)."""
+        bucket = self.hours.get(doc.story.hour)
+        if bucket is not None:
+            bucket.add(doc)
+            bucket.token = token
+            self.docs += 1
+
+    def evict(self, keep: int) -> None:
+        """Drop least recently used hours beyond MAX_CACHED_DOCS, keeping the `keep` newest ones."""
+        while len(self.hours) > keep and self.docs > MAX_CACHED_DOCS:
+            self.drop(next(iter(self.hours)))
+
+
+def _window(db: sqlite_utils.Database) -> _Window:
+    window = getattr(db, "_dedup_window", None)
+    if window is None:
+        window = _Window()
+        db._dedup_window = window
+    return window
+
+
+def _touch_hour(db: sqlite_utils.Database, hour: int) -> int:
+    """Mark the hour as changed: a new random token (a rolled-back one can never come back)."""
+    token = random.getrandbits(62)
+    db.execute("INSERT OR REPLACE INTO dedup_hours (hour, token) VALUES (?, ?)", [hour, token])
+    return token
+
+
+def _hours_around(db: sqlite_utils.Database, hour: int) -> list[_Hour]:
+    """The current hour buckets within the story window of `hour`, reloading stale ones."""
+    window = _window(db)
+    low, high = hour - stories.WINDOW_HOURS, hour + stories.WINDOW_HOURS
+    tokens = dict(db.execute("SELECT hour, token FROM dedup_hours WHERE hour BETWEEN ? AND ?", [low, high]))
+    buckets = []
+    for h in range(low, high + 1):
+        token = tokens.get(h)
+        cached = window.hours.get(h)
+        if token is None:
+            window.drop(h)
+            continue
+        if cached is None or cached.token != token:
+            cached = _Hour(token)
+            for doc in _select(db, "hour = ?", [h]):
+                cached.add(doc)
+            window.put(h, cached)
+        window.hours.move_to_end(h)
+        buckets.append(cached)
+    window.evict(keep=high - low + 1)
+    return buckets
+
+
+def _store(db: sqlite_utils.Database, doc: Doc) -> None:
     db.execute(
-        "INSERT OR REPLACE INTO dedup_docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO dedup_docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [doc.article_id, doc.url, doc.source, int(doc.mfa), doc.sort_key, doc.story.hour,
-         doc.n_shingles, doc.minhash.tobytes(), doc.story.encode()],
+         doc.n_shingles, doc.head_key, doc.minhash.tobytes(), doc.story.encode()],
     )
-    db.conn.executemany("INSERT OR IGNORE INTO dedup_keys VALUES (?, ?)", [(k, doc.article_id) for k in keys])
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO story_keys VALUES (?, ?, ?)",
-        [(k, doc.story.hour, doc.article_id) for k in doc.story.keys()],
-    )
+    db.conn.executemany("INSERT OR IGNORE INTO dedup_keys VALUES (?, ?)", [(k, doc.article_id) for k in reprint_keys(doc)])
+    _window(db).add(doc, _touch_hour(db, doc.story.hour))
+
+
+_DOC_COLUMNS = "article_id, url, source, mfa, sort_key, hour, n_shingles, head_key, minhash, story"
+
+
+def _select(db: sqlite_utils.Database, where: str, params: list) -> list[Doc]:
+    rows = db.execute(f"SELECT {_DOC_COLUMNS} FROM dedup_docs WHERE {where}", params).fetchall()
+    return [
+        Doc(article_id, url, source, bool(mfa), sort_key, n, array("I", blob), stories.StoryFeatures.decode(hour, story),
+            head)
+        for article_id, url, source, mfa, sort_key, hour, n, head, blob, story in rows
+    ]
 
 
 def _load(db: sqlite_utils.Database, ids: list[int]) -> list[Doc]:
-    if not ids:
-        return []
     docs = []
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
-        rows = db.execute(
-            f"SELECT article_id, url, source, mfa, sort_key, hour, n_shingles, minhash, story FROM dedup_docs "
-            f"WHERE article_id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        ).fetchall()
-        for article_id, url, source, mfa, sort_key, hour, n, blob, story in rows:
-            docs.append(
-                Doc(article_id, url, source, bool(mfa), sort_key, n, array("I", blob),
-                    stories.StoryFeatures.decode(hour, story))
-            )
+        docs += _select(db, f"article_id IN ({','.join('?' * len(chunk))})", chunk)
     return docs
 
 
 def _reprint_matches(db: sqlite_utils.Database, doc: Doc) -> list[Doc]:
-    keys = [k for (k,) in db.execute("SELECT key FROM dedup_keys WHERE article_id = ?", [doc.article_id])]
+    keys = reprint_keys(doc)
     ids = [
         i for (i,) in db.execute(
             f"SELECT DISTINCT article_id FROM dedup_keys WHERE key IN ({','.join('?' * len(keys))}) AND article_id != ?",
             [*keys, doc.article_id],
         )
-    ] if keys else []
+    ]
     return [other for other in _load(db, ids) if is_reprint(doc, other)]
 
 
 def _story_matches(db: sqlite_utils.Database, doc: Doc, reprints: list[Doc]) -> list[Doc]:
+    """Reprints, plus the docs of the window that share enough heavy terms and pass `same_story`.
+
+    Sharing MIN_SHARED_KEYS of each other's keys is symmetric and there is no cap on candidates,
+    so whether a pair is examined never depends on which of the two arrived first.
+    """
     keys = doc.story.keys()
-    window = stories.WINDOW_HOURS
-    ids = [
-        i for (i,) in db.execute(
-            f"SELECT article_id FROM story_keys WHERE key IN ({','.join('?' * len(keys))}) "
-            f"AND hour BETWEEN ? AND ? AND article_id != ? GROUP BY article_id HAVING count(*) >= ? "
-            f"ORDER BY count(*) DESC, article_id LIMIT ?",
-            [*keys, doc.story.hour - window, doc.story.hour + window, doc.article_id, stories.MIN_SHARED_KEYS,
-             stories.MAX_CANDIDATES],
-        )
-    ] if keys else []
     reprint_ids = {r.article_id for r in reprints}
-    matches = [other for other in _load(db, ids) if other.article_id not in reprint_ids and same_story(doc, other, False)]
+    matches = []
+    for bucket in _hours_around(db, doc.story.hour):
+        shared = Counter(i for key in keys for i in bucket.by_key.get(key, ()))
+        quoted = Counter(i for gram in doc.story.quote_ngrams for i in bucket.by_quote.get(gram, ()))
+        candidates = {i for i, n in shared.items() if n >= stories.MIN_SHARED_KEYS}
+        candidates |= {i for i, n in quoted.items() if n >= stories.MIN_SHARED_QUOTES}
+        for other_id in candidates - reprint_ids - {doc.article_id}:
+            other = bucket.docs[other_id]
+            if same_story(doc, other, False):
+                matches.append(other)
     return matches + reprints
 
 
 def _assign_reprint(db: sqlite_utils.Database, doc: Doc, matches: list[Doc]) -> None:
     """Merge the reprint groups `doc` joins and point them all at their earliest copy."""
     if not matches:
-        db.execute("UPDATE articles SET reprint_of = NULL WHERE id = ?", [doc.article_id])
+        db.execute("UPDATE articles SET reprint_of = NULL WHERE id = ? AND reprint_of IS NOT NULL", [doc.article_id])
         return
     roots = {
         root for (root,) in db.execute(
@@ -262,15 +369,19 @@ def _assign_reprint(db: sqlite_utils.Database, doc: Doc, matches: list[Doc]) -> 
     marks = ",".join("?" * len(roots))
     member_ids = {
         i for (i,) in db.execute(
-            f"SELECT id FROM articles WHERE id IN ({marks}) OR reprint_of IN ({marks})", [*roots, *roots]
+            f"SELECT id FROM articles WHERE id IN ({marks}) UNION SELECT id FROM articles WHERE reprint_of IN ({marks})",
+            [*roots, *roots],
         )
     } | {doc.article_id}
-    members = _load(db, sorted(member_ids))
-    original = min(members, key=lambda m: m.order).article_id
+    original = db.execute(
+        f"SELECT article_id FROM dedup_docs WHERE article_id IN ({','.join('?' * len(member_ids))}) "
+        f"ORDER BY sort_key, url LIMIT 1",
+        sorted(member_ids),
+    ).fetchone()[0]
     db.execute(
         f"UPDATE articles SET reprint_of = CASE WHEN id = ? THEN NULL ELSE ? END "
-        f"WHERE id IN ({','.join('?' * len(member_ids))})",
-        [original, original, *member_ids],
+        f"WHERE id IN ({','.join('?' * len(member_ids))}) AND reprint_of IS NOT CASE WHEN id = ? THEN NULL ELSE ? END",
+        [original, original, *member_ids, original, original],
     )
 
 
@@ -322,12 +433,16 @@ def _forget(db: sqlite_utils.Database, article_id: int) -> None:
     row = db.execute("SELECT coalesce(reprint_of, id), story_id FROM articles WHERE id = ?", [article_id]).fetchone()
     root, story_id = row
     group = [i for (i,) in db.execute(
-        "SELECT id FROM articles WHERE (id = ? OR reprint_of = ?) AND id != ?", [root, root, article_id])]
+        "SELECT id FROM articles WHERE id = ? AND id != ? UNION SELECT id FROM articles WHERE reprint_of = ? AND id != ?",
+        [root, article_id, root, article_id])]
     story_members = [i for (i,) in db.execute(
         "SELECT id FROM articles WHERE story_id = ? AND id != ?", [story_id, article_id])] if story_id else []
-    db.execute("DELETE FROM dedup_keys WHERE article_id = ?", [article_id])
-    db.execute("DELETE FROM story_keys WHERE article_id = ?", [article_id])
+    (old,) = _load(db, [article_id])
+    db.conn.executemany("DELETE FROM dedup_keys WHERE key = ? AND article_id = ?",
+                        [(k, article_id) for k in reprint_keys(old)])
     db.execute("DELETE FROM dedup_docs WHERE article_id = ?", [article_id])
+    _touch_hour(db, old.story.hour)
+    _window(db).drop(old.story.hour)
     db.execute("UPDATE articles SET reprint_of = NULL, story_id = NULL WHERE id = ?", [article_id])
     if group:
         db.execute(f"UPDATE articles SET reprint_of = NULL WHERE id IN ({','.join('?' * len(group))})", group)
@@ -351,8 +466,11 @@ def link(db: sqlite_utils.Database, article_id: int) -> None:
     """
     if db.execute("SELECT 1 FROM dedup_docs WHERE article_id = ?", [article_id]).fetchone():
         _forget(db, article_id)
-    doc, keys = _compute(db, article_id)
-    _store(db, doc, keys)
+    doc = _compute(db, article_id)
+    # The doc's own hour is loaded (by its story window) before the doc is stored, so _store can
+    # add it to a bucket known to be current.
+    _hours_around(db, doc.story.hour)
+    _store(db, doc)
     _relink(db, doc)
 
 
@@ -371,7 +489,7 @@ def recluster(db: sqlite_utils.Database) -> ReclusterStats:
     components as any other order.
     """
     with db.conn:
-        for table in ("dedup_keys", "story_keys", "dedup_docs", "stories"):
+        for table in ("dedup_keys", "dedup_docs", "dedup_hours", "stories"):
             db.execute(f"DELETE FROM {table}")
         db.execute("UPDATE articles SET reprint_of = NULL, story_id = NULL")
         ids = [i for (i,) in db.execute("SELECT id FROM articles ORDER BY coalesce(published, fetched_at), url")]

@@ -1,8 +1,9 @@
 """Import pre-extracted articles from JSON Lines through the same path as crawled ones.
 
-Every line becomes an `Article` and goes through `archive.pipeline.add_article`, so imported
-articles are classified, stored, deduplicated and clustered exactly like crawled ones. A bad line
-is reported with its number and skipped; one broken record must not cost the rest of the file.
+Every line becomes an `Article` and goes through `archive.pipeline.add_articles` (the batched form
+of `add_article`, one transaction per BATCH lines), so imported articles are classified, stored,
+deduplicated and clustered exactly like crawled ones. A bad line is reported with its number and
+skipped; one broken record must not cost the rest of the file.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from archive.models import Article
-from archive.pipeline import add_article
+from archive.pipeline import add_articles
 
 MAX_LINE_BYTES = 5 * 1024 * 1024  # far above any article; guards memory against a runaway line
 _READ_CHUNK = 1 << 20
+BATCH = 500  # articles per transaction: a commit per article would cost as much as its linking
 
 
 class LineError(ValueError):
@@ -118,6 +120,13 @@ def _lines(stream: BinaryIO):
 def ingest_file(db: sqlite_utils.Database, path: Path, errors: TextIO = sys.stderr) -> IngestSummary:
     """Import every good line of `path`; report bad ones on `errors` as `FILE:LINE: reason`."""
     summary = IngestSummary()
+    batch: list[Article] = []
+
+    def flush() -> None:
+        for result in add_articles(db, batch):
+            setattr(summary, result.status, getattr(summary, result.status) + 1)
+        batch.clear()
+
     with open(path, "rb") as stream:
         for number, raw in _lines(stream):
             if raw is not None and not raw.strip():
@@ -131,6 +140,8 @@ def ingest_file(db: sqlite_utils.Database, path: Path, errors: TextIO = sys.stde
                 summary.failed_lines.append(number)
                 errors.write(f"{path}:{number}: {exc}\n")
                 continue
-            status = add_article(db, article).status
-            setattr(summary, status, getattr(summary, status) + 1)
+            batch.append(article)
+            if len(batch) >= BATCH:
+                flush()
+    flush()
     return summary

@@ -143,6 +143,16 @@ def _create_missing(db: sqlite_utils.Database) -> None:
                 db["articles"].add_column(name, kind)
     if "articles_fts" not in db.table_names():
         db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True)
+        # sqlite-utils' update trigger fires on any column, so setting story_id or lastmod
+        # re-indexed the whole text (0.4 ms an article); only the indexed columns need it.
+        db.execute("DROP TRIGGER articles_au")
+        db.execute(
+            """CREATE TRIGGER articles_au AFTER UPDATE OF title, lead, text ON articles BEGIN
+              INSERT INTO articles_fts (articles_fts, rowid, title, lead, text)
+                VALUES ('delete', old.rowid, old.title, old.lead, old.text);
+              INSERT INTO articles_fts (rowid, title, lead, text) VALUES (new.rowid, new.title, new.lead, new.text);
+            END"""
+        )
     if "article_versions" not in db.table_names():
         db["article_versions"].create(
             {"id": int, "article_id": int, "replaced_at": str, **{c: ARTICLE_COLUMNS[c] for c in _CONTENT_COLUMNS}},

@@ -14,8 +14,11 @@ from functools import lru_cache
 
 import snowballstemmer
 
-_QUOTES = str.maketrans({c: '"' for c in "«»„“”‟″〝〞＂‹›"} | {c: "'" for c in "‘’‚‛`´"})
-_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−﹘﹣－"})
+# Character classes, not str.translate: translate with a mapping costs ~0.1 ms per article of
+# Cyrillic text, and every article is normalized by relevance, reprint and story features.
+_DOUBLE_QUOTES = re.compile("[«»„“”‟″〝〞＂‹›]")
+_SINGLE_QUOTES = re.compile("[‘’‚‛`´]")
+_DASHES = re.compile("[‐‑‒–—―−﹘﹣－]")
 
 AGENCIES = (
     "тасс|риа новости|интерфакс|interfax\\.ru|interfax|прайм|рбк|известия|ria\\.ru|тасс\\.ру|"
@@ -28,12 +31,15 @@ _DATELINE = re.compile(
     rf"^\s*[a-zа-я][a-zа-я\- ]{{1,40}}[,.]\s*\d{{1,2}}\s+(?:{_MONTHS})[a-zа-я]*\.?(?:\s+\d{{4}}(?:\s*г\.)?)?"
     rf"(?:\s*[,.]?\s*/[^/\n]{{2,80}}/\s*\.?|\s*-\s*(?:{AGENCIES})\s*\.?|\s*\.\s*(?:{AGENCIES})\s*-|\s*[.,])"
 )
+_REPORTED_BY = rf"(?:передает|передают|сообщает|сообщают|пишет|пишут|информирует)\s+(?:агентство\s+|корреспондент\s+)?(?:{AGENCIES})\b"
 _ATTRIBUTION = re.compile(
-    rf"(?:,\s*)?(?:передает|передают|сообщает|сообщают|пишет|пишут|информирует)\s+(?:агентство\s+|корреспондент\s+)?"
-    rf"(?:{AGENCIES})\b|\s-\s(?:{AGENCIES})\s*\.|\(?(?:фото|видео)\s*:\s*[^\n.]{{0,60}}"
+    rf"(?:,\s*)?{_REPORTED_BY}|\s-\s(?:{AGENCIES})\s*\.|\(?(?:фото|видео)\s*:\s*[^\n.]{{0,60}}"
 )
+# The full pattern tries its optional prefixes at every position (~0.2 ms a text); these cheap
+# probes skip it for the many texts that carry no attribution at all.
+_REPORTED_BY_PROBE = re.compile(_REPORTED_BY)
+_AGENCY_DASH_PROBE = re.compile(rf"\s-\s(?:{AGENCIES})\s*\.")
 _WORD = re.compile(r"[0-9a-zа-я]+(?:-[0-9a-zа-я]+)*")
-_SPACE = re.compile(r"\s+")
 
 _stemmer = snowballstemmer.stemmer("russian")
 
@@ -41,16 +47,36 @@ _stemmer = snowballstemmer.stemmer("russian")
 def unify(text: str) -> str:
     """NFC, ё→е (both cases), one kind of quote and dash, collapsed spaces; case is kept."""
     text = unicodedata.normalize("NFC", text).replace("ё", "е").replace("Ё", "Е")
-    text = text.translate(_QUOTES).translate(_DASHES).replace("\u00a0", " ")
-    return _SPACE.sub(" ", text).strip()
+    text = _DASHES.sub("-", _SINGLE_QUOTES.sub("'", _DOUBLE_QUOTES.sub('"', text)))
+    return _collapse_spaces(text)
 
 
+def _collapse_spaces(text: str) -> str:
+    """Runs of whitespace (any kind, as regex \\s) as one space, without leading or trailing ones."""
+    return " ".join(text.split())
+
+
+def _has_attribution(text: str) -> bool:
+    return bool(
+        _REPORTED_BY_PROBE.search(text)
+        or _AGENCY_DASH_PROBE.search(text)
+        or "фото" in text
+        or "видео" in text
+    )
+
+
+@lru_cache(maxsize=64)
 def normalize(text: str) -> str:
-    """Lower-cased, unified text without the dateline and agency attributions."""
+    """Lower-cased, unified text without the dateline and agency attributions.
+
+    Cached for a few texts because relevance, reprint and story features each normalize the
+    same title and body of the article being added.
+    """
     text = unify(text).lower()
     text = _DATELINE.sub("", text, count=1)
-    text = _ATTRIBUTION.sub("", text)
-    return _SPACE.sub(" ", text).strip()
+    if _has_attribution(text):
+        text = _ATTRIBUTION.sub("", text)
+    return _collapse_spaces(text)
 
 
 def words(normalized: str) -> list[str]:

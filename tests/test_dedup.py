@@ -69,3 +69,55 @@ def test_containment_check_catches_a_third_of_the_text():
 
     assert dedup.is_reprint(doc(full), doc(third))
     assert not dedup.is_reprint(doc(full), doc(other))
+
+
+def _hour_ids(db, hour: int) -> set[int]:
+    return {i for bucket in dedup._hours_around(db, hour) for i in bucket.docs}
+
+
+def test_the_window_cache_sees_another_connections_writes_and_forgets_rolled_back_ones(tmp_path):
+    records = event_records()
+    writer_a = open_archive(tmp_path / "a.db")
+    first = add_article(writer_a, _article(records[0])).article_id
+    hour = writer_a.execute("SELECT hour FROM dedup_docs WHERE article_id = ?", [first]).fetchone()[0]
+    assert _hour_ids(writer_a, hour) == {first}
+    writer_b = open_archive(tmp_path / "a.db")
+    second = add_article(writer_b, _article(records[3])).article_id
+    writer_b.conn.close()
+    assert _hour_ids(writer_a, hour) == {first, second}, "a write by another process must be seen"
+    with writer_a.conn:
+        third = add_article(writer_a, _article(records[1])).article_id
+    assert third in _hour_ids(writer_a, hour)
+    writer_a.conn.execute("BEGIN")
+    from archive import pipeline
+
+    rolled_back = pipeline._add(writer_a, _article(records[2])).article_id
+    assert rolled_back in _hour_ids(writer_a, hour)
+    writer_a.conn.rollback()
+    assert _hour_ids(writer_a, hour) == {first, second, third}, "a rolled-back doc must leave the cache"
+
+
+def test_a_batch_links_exactly_like_single_additions(tmp_path):
+    from archive.pipeline import add_articles
+
+    records = event_records()
+    single = open_archive(tmp_path / "single.db")
+    for record in records:
+        add_article(single, _article(record))
+    batched = open_archive(tmp_path / "batched.db")
+    results = add_articles(batched, [_article(r) for r in records])
+    assert [r.status for r in results] == ["new"] * len(records)
+    assert _by_url(single) == _by_url(batched)
+    assert [r.status for r in add_articles(batched, [_article(r) for r in records])] == ["unchanged"] * len(records)
+
+
+def test_updating_story_links_does_not_reindex_the_text(tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    article_id = add_article(db, _article(event_records()[0])).article_id
+    before = db.execute("SELECT total_changes()").fetchone()[0]
+    with db.conn:
+        db.execute("UPDATE articles SET story_id = story_id + 0 WHERE id = ?", [article_id])
+    assert db.execute("SELECT total_changes()").fetchone()[0] - before == 1, "no FTS rows rewritten"
+    with db.conn:
+        db.execute("UPDATE articles SET title = 'Метель' WHERE id = ?", [article_id])
+    assert db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'Метель'").fetchall() == [(article_id,)]

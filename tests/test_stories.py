@@ -86,3 +86,14 @@ def test_recluster_command(tmp_path):
     result = run_cli("recluster", "--db", str(db_path))
     assert result.returncode == 0, result.stderr
     assert "articles 7, stories 4" in result.stdout
+
+
+def test_story_features_survive_encoding_exactly():
+    from archive.stories import StoryFeatures, features
+    from newsfixtures import ORIGINAL
+
+    original = features("Лавров и Буй Тхань Сон", ORIGINAL, 480_000)
+    decoded = StoryFeatures.decode(480_000, original.encode())
+    assert decoded == original
+    assert decoded.quote_ngrams and decoded.names and len(decoded.terms) > 20
+    assert decoded.keys() == original.keys()
