@@ -30,6 +30,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import numpy as np
 import rensa
 import sqlite_utils
 
@@ -160,13 +161,18 @@ def reprint_keys(doc: Doc) -> list[int]:
 def is_reprint(a: Doc, b: Doc) -> bool:
     """Estimated Jaccard or containment of the 5-shingle sets is high enough for a copy."""
     equal = sum(x == y for x, y in zip(a.minhash, b.minhash))
+    return _copy_by_estimate(equal, a.n_shingles, b.n_shingles)
+
+
+def _copy_by_estimate(equal: int, a_shingles: int, b_shingles: int) -> bool:
+    """`is_reprint` from the number of equal MinHash values, so a batch check decides alike."""
     jaccard = equal / NUM_PERM
     if jaccard >= REPRINT_JACCARD:
         return True
-    smaller = min(a.n_shingles, b.n_shingles)
+    smaller = min(a_shingles, b_shingles)
     if smaller < MIN_SHINGLES_FOR_CONTAINMENT:
         return False
-    shared = jaccard * (a.n_shingles + b.n_shingles) / (1 + jaccard)
+    shared = jaccard * (a_shingles + b_shingles) / (1 + jaccard)
     return shared / smaller >= REPRINT_CONTAINMENT
 
 
@@ -324,14 +330,26 @@ def _load(db: sqlite_utils.Database, ids: list[int]) -> list[Doc]:
 
 
 def _reprint_matches(db: sqlite_utils.Database, doc: Doc) -> list[Doc]:
+    """The stored docs that are copies of `doc`, among those sharing an LSH band or the head key.
+
+    Similar pages can share a band with dozens of others, so the candidates' signatures are
+    compared as one array, and only the confirmed copies are loaded as full docs.
+    """
     keys = reprint_keys(doc)
-    ids = [
-        i for (i,) in db.execute(
-            f"SELECT DISTINCT article_id FROM dedup_keys WHERE key IN ({','.join('?' * len(keys))}) AND article_id != ?",
-            [*keys, doc.article_id],
-        )
+    rows = db.execute(
+        f"SELECT article_id, n_shingles, minhash FROM dedup_docs WHERE article_id IN "
+        f"(SELECT article_id FROM dedup_keys WHERE key IN ({','.join('?' * len(keys))})) AND article_id != ?",
+        [*keys, doc.article_id],
+    ).fetchall()
+    if not rows:
+        return []
+    signatures = np.frombuffer(b"".join(blob for _, _, blob in rows), dtype=np.uint32).reshape(len(rows), NUM_PERM)
+    equal_counts = (signatures == np.frombuffer(doc.minhash, dtype=np.uint32)).sum(axis=1).tolist()
+    copies = [
+        article_id for (article_id, n_shingles, _), equal in zip(rows, equal_counts)
+        if _copy_by_estimate(equal, doc.n_shingles, n_shingles)
     ]
-    return [other for other in _load(db, ids) if is_reprint(doc, other)]
+    return _load(db, copies)
 
 
 def _story_matches(db: sqlite_utils.Database, doc: Doc, reprints: list[Doc]) -> list[Doc]:
