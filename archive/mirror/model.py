@@ -113,6 +113,7 @@ class AccessEntry:
     status: int
     kind: str
     headers: dict
+    at: float = 0.0  # time.monotonic() when the request arrived (back-off tests measure gaps)
 
 
 def image_credit_of(site: str, image: str | None) -> str | None:

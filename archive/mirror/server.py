@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -134,13 +135,20 @@ def _handler_for(mirror: Mirror, site: str) -> type[BaseHTTPRequestHandler]:
             """Silence stderr: the access log is the record."""
 
         def _answer(self, send_body: bool) -> None:
-            resource = mirror._snapshot(site).lookup(self.path)
+            arrived = time.monotonic()
+            snapshot = mirror._snapshot(site)
+            behaviour = snapshot.behaviours.get(self.path.split("?", 1)[0])
+            if behaviour is not None:
+                status = behaviour(self)
+                mirror._record(AccessEntry(site, self.command, self.path, status, "article", dict(self.headers.items()), arrived))
+                return
+            resource = snapshot.lookup(self.path)
             if resource is None:
                 status, body, headers, kind = 404, NOT_FOUND, {"Content-Type": "text/html; charset=utf-8"}, "other"
             else:
                 status, body, headers = _response(resource, self.headers)
                 kind = resource.kind
-            mirror._record(AccessEntry(site, self.command, self.path, status, kind, dict(self.headers.items())))
+            mirror._record(AccessEntry(site, self.command, self.path, status, kind, dict(self.headers.items()), arrived))
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)

@@ -7,8 +7,9 @@ a state switch builds a new snapshot and swaps it in whole.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Callable
 
 from . import boilerplate as bp
 from . import feeds
@@ -48,6 +49,9 @@ class SiteSnapshot:
     articles: dict[str, MirrorArticle]  # by path, curated + seeds + generated
     resources: dict[str, Resource]
     generated_paths: frozenset[str]
+    # Hostile cases that answer with more than a static body (a timeout, a reset, 429 then 200):
+    # path -> handler(request_handler) -> the status it sent (0 when it sent none).
+    behaviours: dict[str, Callable] = field(default_factory=dict)
 
     def lookup(self, path: str) -> Resource | None:
         """The resource for a request path; a query string is ignored, as the real sites do."""
