@@ -109,6 +109,11 @@ class CrawlState:
                 [reason, (datetime.now(timezone.utc) + pause).isoformat(timespec="seconds"), url],
             )
 
+    def listing_failed(self, source: str, url: str, reason: str, detail: str) -> None:
+        """Record a feed, sitemap or section that could not be used; never retried as an article."""
+        with self.db.conn:
+            store.record_failure(self.db, ExtractionFailure(url, source, reason, f"listing: {detail}"), permanent=False)
+
     def retry_urls(self, source: str) -> list[tuple[str, str | None]]:
         """URLs discovered earlier but not archived yet (an interrupted run, a 503)."""
         with self.db.conn:

@@ -29,15 +29,21 @@ def failure_reason(failure: Failure) -> str:
         ((scrapy_errors.DownloadTimeoutError, error.TimeoutError, error.TCPTimedOutError), "timed out"),
         ((scrapy_errors.ResponseDataLossError,), "truncated response"),
         ((error.ConnectionLost, error.ConnectionDone), "connection lost"),
-        ((scrapy_errors.DownloadCancelledError,), "download cancelled (too large?)"),
+        # Cancelled by Scrapy when the announced or received size passes DOWNLOAD_MAXSIZE.
+        ((scrapy_errors.DownloadCancelledError,), "too large"),
     ]
     for kinds, reason in reasons:
         if failure.check(*kinds):
             return reason
+    if failure.check(scrapy_errors.DownloadFailedError):
+        # Scrapy wraps the Twisted errors of a failed download; a reset is the common case.
+        return "connection lost" if "ConnectionLost" in str(failure.value) else "download failed"
     if failure.check(scrapy_errors.IgnoreRequest):
         message = str(failure.value)
         if "robots.txt" in message:
             return "refused by robots.txt"
+        if "DOWNLOAD_MAXSIZE" in message:
+            return "too large"  # HttpCompressionMiddleware: the decompressed body (a gzip bomb)
         return message.split(":")[0] or "request ignored"
     name = type(failure.value).__name__
     return f"{name}: {failure.value}".strip().rstrip(":")[:200]
@@ -145,7 +151,7 @@ class SourceReport:
         if self.listings_not_modified:
             text += f"; {self.listings_not_modified} listings not modified"
         if self.listing_errors:
-            text += "; listing errors: " + ", ".join(f"{r} {n}" for r, n in self.listing_errors.most_common(3))
+            text += "; listing errors: " + ", ".join(f"{r} {n}" for r, n in self.listing_errors.most_common())
         if self.offsite_refused:
             text += f"; {self.offsite_refused} off-site requests refused"
         if self.blocked:

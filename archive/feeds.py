@@ -30,6 +30,11 @@ class FeedEntry:
 class FeedError(ValueError):
     """A feed or sitemap that cannot be used; the message says why in one line."""
 
+    @property
+    def reason(self) -> str:
+        """The message without its particulars ("malformed XML"), to group failures by."""
+        return str(self).split(":")[0].split(" (")[0]
+
 
 @dataclass
 class Sitemap:

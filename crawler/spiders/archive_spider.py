@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -24,6 +25,7 @@ PRIORITY_FEED = 30
 PRIORITY_SITEMAP = 20
 PRIORITY_SECTION = 10
 PRIORITY_ARTICLE = 0
+MAX_SECTION_LINKS = 5000
 
 
 def _moment(value: str | None) -> datetime | None:
@@ -51,22 +53,51 @@ class ArchiveSpider(Spider):
         self.pending: dict[str, FeedEntry] = {}  # article URL → what listings said about it
         self.requested: set[str] = set()
         self.full_texts: dict[str, str] = {}
+        self.listings_requested: set[str] = set()  # a sitemap index may list itself or form a loop
+        self.deferred_retries: list[tuple[Source, FeedEntry]] = []  # frontier URLs, asked for at idle
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.retry_frontier, signal=signals.spider_idle)
+        return spider
 
     async def start(self):
         for source in self.sources.values():
-            for path in source.full_text_feeds + source.feeds:
+            retries = self.state.retry_urls(source.name)
+            for path in source.full_text_feeds:
+                # A URL left over from an earlier run may need its text from this feed even
+                # when the feed has not changed since: then a 304 would not do.
+                yield self._listing(source, path, "feed", self.parse_feed, PRIORITY_FEED, conditional=not retries)
+            for path in source.feeds:
                 yield self._listing(source, path, "feed", self.parse_feed, PRIORITY_FEED)
             for path in source.sitemaps:
                 yield self._listing(source, path, "sitemap", self.parse_sitemap, PRIORITY_SITEMAP)
             for path in source.sections:
                 yield self._listing(source, path, "section", self.parse_section, PRIORITY_SECTION)
-            for url, lastmod in self.state.retry_urls(source.name):
-                for request in self._consider(source, FeedEntry(url=url, lastmod=lastmod)):
-                    yield request
+            self.deferred_retries += [(source, FeedEntry(url=url, lastmod=lastmod)) for url, lastmod in retries]
 
-    def _listing(self, source: Source, path_or_url: str, kind: str, callback, priority: int) -> Request:
+    def retry_frontier(self) -> None:
+        """Once every listing is read, request the URLs left over from earlier runs.
+
+        Not at start: a retried article fetched before the listings are parsed would miss
+        what they say about it (a full-text feed's text, a newer lastmod). Those the
+        listings mention again are requested by them already and skipped here.
+        """
+        if not self.deferred_retries:
+            return
+        retries, self.deferred_retries = self.deferred_retries, []
+        for source, entry in retries:
+            for request in self._consider(source, entry):
+                self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def _listing(
+        self, source: Source, path_or_url: str, kind: str, callback, priority: int, *, conditional: bool = True
+    ) -> Request:
         url = source.absolute(path_or_url)
-        headers = self.state.validators(url)
+        self.listings_requested.add(url)
+        headers = self.state.validators(url) if conditional else {}
         return Request(
             url,
             callback=callback,
@@ -93,7 +124,7 @@ class ArchiveSpider(Spider):
         try:
             entries = parse_feed(response.body)
         except FeedError as exc:
-            self.report.source(source.name).listing_failed("feed", f"bad feed {response.url}: {exc}")
+            self._listing_error(source.name, "feed", response.url, exc.reason, str(exc))
             return
         for entry in entries:
             if entry.full_text:
@@ -110,7 +141,7 @@ class ArchiveSpider(Spider):
         try:
             sitemap = parse_sitemap(response.body)
         except FeedError as exc:
-            self.report.source(source.name).listing_failed("sitemap", f"bad sitemap {response.url}: {exc}")
+            self._listing_error(source.name, "sitemap", response.url, exc.reason, str(exc))
             return
         since = _moment(self.state.since(source.name))
         report = self.report.source(source.name)
@@ -120,8 +151,11 @@ class ArchiveSpider(Spider):
         # Children are not skipped by their index lastmod, which sites do not always keep
         # current; a conditional request makes an unchanged child cost a 304.
         for child in children[: source.max_child_sitemaps]:
-            if not same_site(child.url, source) or child.url == response.url:
-                self.report.source(source.name).listing_failed("sitemap", f"refused child sitemap {child.url}")
+            if not same_site(child.url, source):
+                self._listing_error(source.name, "sitemap", child.url, "child sitemap on another site", "refused")
+                continue
+            if child.url in self.listings_requested:
+                self._listing_error(source.name, "sitemap", child.url, "sitemap listed twice (a loop?)", "refused")
                 continue
             yield self._listing(source, child.url, "sitemap", self.parse_sitemap, PRIORITY_SITEMAP)
         for entry in sitemap.entries:
@@ -134,7 +168,8 @@ class ArchiveSpider(Spider):
         source = self._listing_ok(response)
         if source is None:
             return
-        for href in response.css("a::attr(href)").getall()[:5000]:
+        # Limited inside XPath: a page of 100,000 links then costs 5,000 selectors, not 100,000.
+        for href in response.xpath("(//a/@href)[position() <= $limit]", limit=MAX_SECTION_LINKS).getall():
             yield from self._consider(source, FeedEntry(url=response.urljoin(href)))
 
     def _consider(self, source: Source, entry: FeedEntry):
@@ -174,18 +209,31 @@ class ArchiveSpider(Spider):
             errback=self.article_failed,
             priority=PRIORITY_ARTICLE,
             meta={"source": source.name, "kind": "article", "entry": entry},
+            # `self.requested` already keeps each article to one request; Scrapy's duplicate
+            # filter would silently drop a redirect back to it, losing the failure's reason.
+            dont_filter=True,
         )
 
-    def parse_article(self, response: Response):
+    def parse_article(self, response: Response) -> list[dict]:
+        # A list, not a generator: Scrapy parses a generator callback's source on every call
+        # to warn about return values, which cost more than the rest of this method.
         entry: FeedEntry = response.meta["entry"]
         if entry.full_text is None:
             entry.full_text = self.full_texts.get(entry.url)
         self.report.source(response.meta["source"]).bytes += len(response.body)
-        yield {"source": response.meta["source"], "entry": entry, "response": response}
+        return [{"source": response.meta["source"], "entry": entry, "response": response}]
+
+    def _listing_error(self, source: str, kind: str, url: str, reason: str, detail: str) -> None:
+        """A feed, sitemap or section that cannot be used: counted in the run summary and
+        kept in `failures` with its URL; the crawl goes on with the other listings."""
+        self.report.source(source).listing_failed(kind, f"bad {kind}: {reason}")
+        self.state.listing_failed(source, url, f"bad {kind}: {reason}", detail)
 
     def listing_failed(self, failure: Failure):
         request = failure.request
-        self.report.source(request.meta["source"]).listing_failed(request.meta["kind"], failure_reason(failure))
+        reason = failure_reason(failure)
+        self.report.source(request.meta["source"]).listing_failed(request.meta["kind"], reason)
+        self.state.listing_failed(request.meta["source"], request.url, reason, request.meta["kind"])
 
     def article_failed(self, failure: Failure):
         request = failure.request
