@@ -39,11 +39,19 @@ def normalize_url(url: str, strip_params: list[str] = ()) -> str:
         raise BadURL(f"not a valid URL: {url!r} ({exc})") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise BadURL(f"not an http(s) URL: {url!r}")
-    url = strip_tracking(url, list(strip_params))
-    url = canonicalize_url(url, keep_fragments=False)
+    if any(c.isspace() or not c.isprintable() for c in parts.hostname):
+        raise BadURL(f"not a valid host name: {url!r}")
+    try:
+        url = strip_tracking(url, list(strip_params))
+        url = canonicalize_url(url, keep_fragments=False)
+    except (UnicodeError, ValueError) as exc:  # e.g. a lone surrogate left by a bad decoding
+        raise BadURL(f"not a valid URL: {url!r} ({exc})") from None
     parts = urlsplit(url)
+    if not parts.hostname:  # "http://\\" has a host only until canonicalization
+        raise BadURL(f"not an http(s) URL: {url!r}")
     default_port = {"http": 80, "https": 443}[parts.scheme]
-    netloc = parts.hostname if port in (None, default_port) else f"{parts.hostname}:{port}"
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # IPv6 keeps its brackets
+    netloc = host if port in (None, default_port) else f"{host}:{port}"
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 

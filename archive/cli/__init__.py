@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 
 from archive import __version__
@@ -57,8 +58,17 @@ def main(argv: list[str] | None = None) -> int:
     except (UserError, ConfigError, ArchiveError) as exc:
         sys.stderr.write(f"mfa-archive {args.command}: error: {exc}\n")
         return EXIT_USAGE
+    except sqlite3.DatabaseError as exc:
+        # A damaged archive opens (its first pages are fine) and fails on the first damaged page read.
+        where = getattr(args, "db", "the archive")
+        sys.stderr.write(f"mfa-archive {args.command}: error: cannot read {where}: {exc} (see mfa-archive check)\n")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write(f"mfa-archive {args.command}: interrupted\n")
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # a path the command must create or write: the lock, the log, an output
+        where = f": {exc.filename}" if exc.filename else ""
+        sys.stderr.write(f"mfa-archive {args.command}: error: {exc.strerror or exc}{where}\n")
+        return EXIT_USAGE
