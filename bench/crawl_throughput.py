@@ -25,9 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-# In place of this script's directory: bench/ scripts named like packages (incremental.py) would
-# shadow those packages (twisted needs `incremental`), here and in the spawned extraction workers.
-sys.path[0] = str(REPO)
+sys.path.insert(0, str(REPO))
 
 import trafilatura  # noqa: E402
 

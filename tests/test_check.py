@@ -1,0 +1,136 @@
+"""`mfa-archive check [--repair]`: a healthy archive passes; each kind of damage is found,
+and the repairable ones are repaired."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from archive.models import Article
+from archive.pipeline import add_article
+from archive.store import open_archive
+from tests.conftest import run_cli
+
+TEXTS = [
+    ("Захарова прокомментировала высылку дипломатов", "Официальный представитель МИД России Мария Захарова заявила, "
+     "что Москва ответит на высылку российских дипломатов зеркально и в ближайшее время."),
+    ("Лавров провел переговоры в Анкаре", "Министр иностранных дел России Сергей Лавров провел переговоры с турецким "
+     "коллегой, стороны обсудили торговлю, энергетику и региональную безопасность."),
+    ("Рябков: мяч на стороне Вашингтона", "Заместитель министра иностранных дел Сергей Рябков заявил, что Россия "
+     "готова к диалогу о стратегической стабильности только на равных условиях."),
+]
+
+
+@pytest.fixture
+def archive(tmp_path) -> Path:
+    """A small real archive: three articles stored through the one pipeline entry point."""
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    for number, (title, text) in enumerate(TEXTS):
+        add_article(db, Article(
+            url=f"https://tass.ru/politika/{2741000 + number}", source="tass", title=title, text=text * 3,
+            published=f"2026-04-1{number}T10:00:00+03:00",
+        ))
+    db.conn.close()
+    return path
+
+
+def _check(path: Path, *extra: str):
+    return run_cli("check", "--db", str(path), *extra, timeout=120)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_healthy_archive_passes(archive):
+    result = _check(archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == f"{archive}: ok"
+
+
+def test_fts_out_of_sync_is_found_and_repaired(archive):
+    conn = sqlite3.connect(archive)
+    title, lead, text = conn.execute("SELECT title, lead, text FROM articles WHERE id = 1").fetchone()
+    # Remove the row's index entries behind the triggers' back, as a crash outside a transaction could.
+    conn.execute("INSERT INTO articles_fts(articles_fts, rowid, title, lead, text) VALUES ('delete', 1, ?, ?, ?)",
+                 [title, lead, text])
+    conn.commit()
+    conn.close()
+    found = _check(archive)
+    assert found.returncode == 1
+    assert "PROBLEM fts:" in found.stdout
+    repaired = _check(archive, "--repair")
+    assert "REPAIRED rebuilt the full-text index" in repaired.stdout
+    assert repaired.returncode == 0, repaired.stdout
+    assert _check(archive).returncode == 0
+    hits = sqlite3.connect(archive).execute(
+        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'Захарова'").fetchall()
+    assert hits == [(1,)]
+
+
+def test_orphan_versions_are_reported_and_not_invented_away(archive):
+    conn = sqlite3.connect(archive)  # foreign keys are off on a plain connection, as in any other tool
+    conn.execute("INSERT INTO article_versions (article_id, replaced_at, source, title, text) "
+                 "VALUES (999, '2026-04-01T00:00:00+00:00', 'tass', 't', 'x')")
+    conn.commit()
+    conn.close()
+    found = _check(archive, "--repair")
+    assert found.returncode == 1
+    assert "PROBLEM versions: 1 article versions belong to no article" in found.stdout
+    assert "STILL versions:" in found.stdout
+
+
+def test_stories_that_disagree_with_articles_are_reclustered(archive):
+    conn = sqlite3.connect(archive)
+    conn.execute("UPDATE articles SET story_id = 4242 WHERE id = 2")
+    conn.commit()
+    conn.close()
+    found = _check(archive)
+    assert found.returncode == 1 and "PROBLEM stories:" in found.stdout
+    repaired = _check(archive, "--repair")
+    assert "REPAIRED recomputed reprints and stories" in repaired.stdout
+    assert repaired.returncode == 0, repaired.stdout
+    conn = sqlite3.connect(archive)
+    assert conn.execute("SELECT count(*) FROM articles WHERE story_id = 4242").fetchone()[0] == 0
+
+
+def test_an_article_without_text_is_reported(archive):
+    conn = sqlite3.connect(archive)
+    conn.execute("UPDATE articles SET text = '  ' WHERE id = 3")
+    conn.commit()
+    conn.close()
+    found = _check(archive)
+    assert found.returncode == 1 and "PROBLEM articles: 1 articles have no text" in found.stdout
+
+
+def test_a_corrupt_file_is_one_line_and_left_as_it_was(archive):
+    data = bytearray(archive.read_bytes())
+    data[4096:8192] = b"\xa5" * 4096  # overwrite the second page
+    archive.write_bytes(bytes(data))
+    before = _digest(archive)
+    result = _check(archive)
+    assert result.returncode in (1, 2)
+    assert "Traceback" not in result.stderr
+    assert len((result.stdout + result.stderr).strip().splitlines()) <= 2
+    assert _digest(archive) == before
+
+
+def test_check_without_repair_changes_nothing(archive):
+    conn = sqlite3.connect(archive)
+    conn.execute("UPDATE articles SET story_id = 4242 WHERE id = 2")
+    conn.commit()
+    conn.close()
+    before = _digest(archive)
+    assert _check(archive).returncode == 1
+    assert _digest(archive) == before
+
+
+def test_missing_archive_is_one_line_exit_2(tmp_path):
+    result = _check(tmp_path / "none.db")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"mfa-archive check: error: no archive at {tmp_path / 'none.db'}"
+    assert not (tmp_path / "none.db").exists()

@@ -1,0 +1,136 @@
+"""A crawl writing while searches, exports and `status` run on the same archive in other
+processes: nobody sees "database is locked" or a torn read; a second crawl exits 75."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from archive.mirror import Mirror
+from archive.mirror.hostile import mirror_config
+from tests.conftest import REPO
+from tests.test_crashes import count_articles
+
+GENERATED = 300
+
+
+def _start(*args: str, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "archive", *args], cwd=cwd, env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+class SnapshotReader(threading.Thread):
+    """Reads the archive in read transactions while the crawl writes, and records any read in
+    which tables that one transaction writes together disagree (a torn read)."""
+
+    def __init__(self, db: Path):
+        super().__init__(daemon=True)
+        self.db = db
+        self.stop = threading.Event()
+        self.reads = 0
+        self.torn: list[str] = []
+        self.errors: list[str] = []
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                self._read_once()
+            except sqlite3.OperationalError as exc:
+                self.errors.append(str(exc))
+            time.sleep(0.02)
+
+    def _read_once(self) -> None:
+        conn = sqlite3.connect(self.db, timeout=30)
+        try:
+            conn.execute("BEGIN")
+            articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+            indexed = conn.execute("SELECT count(*) FROM articles_fts_docsize").fetchone()[0]
+            without_raw = conn.execute(
+                "SELECT count(*) FROM articles WHERE raw_id NOT IN (SELECT id FROM raw_pages)").fetchone()[0]
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        self.reads += 1
+        if articles != indexed or without_raw:
+            self.torn.append(f"{articles} articles, {indexed} indexed, {without_raw} without their raw page")
+
+
+@pytest.fixture(scope="module")
+def contended(tmp_path_factory):
+    """One crawl of 360 pages, with other commands run against its archive all along."""
+    work = tmp_path_factory.mktemp("concurrency")
+    db = work / "archive.db"
+    with Mirror(state="day1", generated=GENERATED) as mirror:
+        config = mirror_config(mirror.base_urls, work / "sources.toml", hostile=False)
+        crawl = _start("crawl", "--quiet", "--db", str(db), "--config", str(config), cwd=work)
+        while count_articles(db) == 0 and crawl.poll() is None:
+            time.sleep(0.05)
+        second = _start("crawl", "--quiet", "--db", str(db), "--config", str(config), cwd=work)
+        reader = SnapshotReader(db)
+        reader.start()
+        readers: list[tuple[str, subprocess.CompletedProcess]] = []
+        rounds = 0
+        while crawl.poll() is None:
+            rounds += 1
+            batch = {
+                "search": _start("search", "--db", str(db), "--all", "--json", "--limit", "5", "Россия", cwd=work),
+                "export": _start("export", "--db", str(db), "--all", "--format", "jsonl", "--out", str(work / f"e{rounds}.jsonl"), cwd=work),
+                "status": _start("status", "--db", str(db), "--json", cwd=work),
+            }
+            for name, proc in batch.items():
+                out, err = proc.communicate(timeout=120)
+                readers.append((name, subprocess.CompletedProcess(proc.args, proc.returncode, out, err)))
+        crawl_out, crawl_err = crawl.communicate(timeout=300)
+        second_out, second_err = second.communicate(timeout=60)
+        reader.stop.set()
+        reader.join(timeout=10)
+    yield {
+        "crawl": (crawl.returncode, crawl_err), "second": (second.returncode, second_err),
+        "readers": readers, "reader": reader, "db": db, "work": work,
+    }
+
+
+def test_readers_and_the_crawl_all_succeed(contended):
+    code, err = contended["crawl"]
+    assert code == 0, err
+    assert len(contended["readers"]) >= 3
+    for name, result in contended["readers"]:
+        assert result.returncode == 0, f"{name}: {result.stderr}"
+        assert "locked" not in result.stderr and "Traceback" not in result.stderr, f"{name}: {result.stderr}"
+
+
+def test_no_torn_read_and_no_lock_error(contended):
+    reader = contended["reader"]
+    assert reader.reads >= 10
+    assert reader.errors == []
+    assert reader.torn == []
+
+
+def test_exports_are_consistent_snapshots(contended):
+    for path in sorted(contended["work"].glob("e*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        assert rows and all(row["text"] and row["title"] for row in rows), path
+        assert len({row["url"] for row in rows}) == len(rows), path
+
+
+def test_status_does_not_call_a_running_crawl_dead(contended):
+    statuses = [json.loads(r.stdout) for name, r in contended["readers"] if name == "status"]
+    assert statuses
+    for status in statuses:
+        assert not [w for w in status["warnings"] if "did not finish" in w], status["warnings"]
+
+
+def test_a_second_crawl_exits_75(contended):
+    code, err = contended["second"]
+    assert code == 75
+    assert err.strip().startswith("mfa-archive crawl: another crawl is already running on")
