@@ -120,8 +120,10 @@ class SourceReport:
 
     @property
     def blocked(self) -> bool:
+        """The site refused us (403 or an anti-bot page) and gave us no article at all."""
         reasons = list(self.listing_errors) + list(self.failed_by_reason)
-        return any(r.startswith("blocked") or r == "antibot-stub" for r in reasons) and self.new + self.updated == 0
+        refused = any(r.startswith("blocked") or r == "antibot-stub" for r in reasons)
+        return refused and self.new + self.updated + self.unchanged == 0
 
     @property
     def layout_changed(self) -> bool:
@@ -129,10 +131,10 @@ class SourceReport:
 
     @property
     def status(self) -> str:
-        if self.unreachable:
-            return "failed"
         if self.blocked:
             return "blocked"
+        if self.unreachable:
+            return "failed"
         if self.failed or self.listing_errors:
             return "partial"
         return "ok"
@@ -141,6 +143,8 @@ class SourceReport:
         """One paragraph for the terminal (and the `runs.message` column)."""
         if self.unreachable:
             reason = (self.listing_errors + self.failed_by_reason).most_common(1)[0][0]
+            if self.blocked:
+                return f"{self.name}: BLOCKED by {self.host} ({reason}); not retrying hard, never circumvented"
             return f"{self.name}: cannot reach {self.host} ({reason})"
         text = (
             f"{self.name}: discovered {self.discovered}, fetched {self.fetched}, new {self.new}, "

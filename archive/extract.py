@@ -27,7 +27,8 @@ Steps:
    c. the Next.js `__NEXT_DATA__` payload -> "next_data";
    d. the feed entry's full text (TASS `yandex:full-text`) -> "rss_fulltext".
    The first fallback with enough words wins; otherwise the longest candidate.
-   Fewer than MIN_WORDS words -> `too-short`; nothing at all -> `empty`.
+   Fewer than MIN_WORDS words, or no sentences at all (menus, headline lists) -> `too-short`;
+   nothing at all -> `empty`.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ EXTRACTOR_VERSION = f"mfa-archive-extract/1 trafilatura/{trafilatura.__version__
 
 MOSCOW = timezone(timedelta(hours=3))
 MIN_WORDS = 8
+PROSE_MIN_WORDS = 5
+_SENTENCE_END = set('.!?…"»)')
 # A page with this many photos and little text is a gallery, not an article.
 GALLERY_MIN_FIGURES = 3
 FALLBACK_BELOW_WORDS = 40
@@ -226,6 +229,18 @@ def _decode_clean(body: bytes, name: str | None) -> str | None:
 
 
 # ---------------------------------------------------------------- metadata
+
+
+def _prose_words(paragraphs: list[str]) -> int:
+    """Words in paragraphs that read like sentences (several words, closing punctuation).
+
+    When a redesign hides the article body, trafilatura falls back to whatever text is left,
+    typically menus and headline lists: many words, no sentences. Such a page must be a
+    failure that raises "layout changed?", not an article full of junk.
+    """
+    return sum(
+        len(p.split()) for p in paragraphs if len(p.split()) >= PROSE_MIN_WORDS and p.rstrip()[-1:] in _SENTENCE_END
+    )
 
 
 def _clean(text: str | None) -> str | None:
@@ -780,6 +795,8 @@ def _extract(
         raise _Failed("empty", "no body text in the HTML, JSON-LD, Next.js data or feed")
     if words < MIN_WORDS:
         raise _Failed("too-short", f"{words} words of body text")
+    if _prose_words(chosen.paragraphs) < MIN_WORDS:
+        raise _Failed("too-short", f"{words} words but no sentences: navigation or boilerplate, not article text")
     text = "\n\n".join(chosen.paragraphs)
     if "\ufffd" in text or (not _is_strict_utf8(body) and _looks_like_mojibake(text)):
         raise _Failed("bad-encoding", "the body contains undecodable characters")

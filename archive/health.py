@@ -43,24 +43,26 @@ def _parse(value: str | None) -> datetime | None:
 
 
 def _quiet_warning(db: sqlite_utils.Database, source: str, now: datetime) -> str | None:
-    """Warn when a source's newest article is much older than its usual gap between articles."""
+    """Warn when nothing new was archived from a source for much longer than it usually
+    takes the site to publish something (the median gap between its publication times)."""
     times = sorted(
         t
         for (value,) in db.execute(
-            "SELECT coalesce(published, fetched_at) FROM articles WHERE source = ? "
-            "ORDER BY coalesce(published, fetched_at) DESC LIMIT 200",
+            "SELECT published FROM articles WHERE source = ? AND published IS NOT NULL "
+            "ORDER BY published DESC LIMIT 200",
             [source],
         )
         if (t := _parse(value))
     )
-    if len(times) < 3:
+    last_new = _parse(db.execute("SELECT max(fetched_at) FROM articles WHERE source = ?", [source]).fetchone()[0])
+    if len(times) < 3 or last_new is None:
         return None
     gaps = [(b - a) for a, b in zip(times, times[1:]) if b > a]
     usual = statistics.median(gaps) if gaps else timedelta(hours=1)
-    silence = now - times[-1]
+    silence = now - last_new
     if silence > max(QUIET_GAPS * usual, QUIET_MIN):
         hours = silence.total_seconds() / 3600
-        return f"{source}: no new articles for {hours:.0f} h (usually one every {usual.total_seconds() / 60:.0f} min)"
+        return f"{source}: nothing new archived for {hours:.0f} h (the site usually publishes every {usual.total_seconds() / 60:.0f} min)"
     return None
 
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from archive.config import load_config, parse_base_url_override
+from archive.relevance import load_rules
 
 DEFAULT_DB = "archive.db"
 
@@ -46,13 +47,14 @@ def run(args: argparse.Namespace) -> int:
     overrides = dict(parse_base_url_override(text) for text in args.base_url)
     config = load_config(args.config, overrides)
     sources = config.select(args.source)
+    load_rules()  # a broken settings/relevance.toml must stop the run here, not fail every page
     try:
         with crawl_lock(args.db):
             report = run_crawl(config, sources, args.db, log_file=args.log_file, progress=not args.quiet)
     except Locked as exc:
         print(f"mfa-archive crawl: {exc}", file=sys.stderr)
         return EXIT_LOCKED
-    failed = [rep for rep in report.sources.values() if rep.status == "failed"]
+    failed = [rep for rep in report.sources.values() if rep.status in ("failed", "blocked")]
     troubled = [rep for rep in report.sources.values() if rep.status != "ok" or rep.layout_changed]
     for rep in report.sources.values():
         if not args.quiet or rep in troubled:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import timezone
@@ -14,6 +15,18 @@ from .model import SITES, AccessEntry, MirrorArticle
 from .snapshot import Resource, SiteSnapshot, build_site
 
 STATES = ("day1", "day2")
+# What can go wrong with a whole site, for the health tests and a demo of the warnings:
+# "blocked" answers every request with 403, as sites do for datacenter addresses;
+# "redesign" serves article pages whose body is rendered by a script the crawler cannot run.
+CONDITIONS = ("blocked", "redesign")
+BLOCKED_PAGE = (
+    "<!DOCTYPE html><html><head><title>403 Forbidden</title></head>"
+    "<body><h1>Доступ запрещен</h1></body></html>"
+).encode()
+_ARTICLE_CONTENT = re.compile(rb"(<article\b[^>]*>).*?(</article>)", re.S)
+_JSON_LD = re.compile(rb'<script type="application/ld\+json">.*?</script>', re.S)
+_APP_SHELL = b'<div id="app" data-hydrate="article"></div><script src="/static/app.3f9c1.js"></script>'
+
 NOT_FOUND = (
     "<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Страница не найдена</title></head>"
     "<body><h1>404</h1><p>Страница не найдена</p><a href=\"/\">На главную</a></body></html>"
@@ -46,6 +59,7 @@ class Mirror:
         self._log: list[AccessEntry] = []
         self._log_lock = threading.Lock()
         self._snapshots: dict[str, SiteSnapshot] = {}
+        self._conditions: dict[str, str] = {}
         self.base_urls: dict[str, str] = {}
 
     def __enter__(self) -> "Mirror":
@@ -85,6 +99,12 @@ class Mirror:
             raise ValueError(f"unknown mirror state {state!r}; expected one of {', '.join(STATES)}")
         self._build(state)
         self.state = state
+
+    def set_condition(self, site: str, condition: str | None) -> None:
+        """Make a whole site misbehave (one of CONDITIONS), or behave again with None."""
+        if condition is not None and condition not in CONDITIONS:
+            raise ValueError(f"unknown condition {condition!r}; expected one of {', '.join(CONDITIONS)}")
+        self._conditions[site] = condition
 
     def articles(self, site: str) -> list[MirrorArticle]:
         """All pages currently published on a site (curated, seeds, generated), newest first."""
@@ -137,6 +157,12 @@ def _handler_for(mirror: Mirror, site: str) -> type[BaseHTTPRequestHandler]:
         def _answer(self, send_body: bool) -> None:
             arrived = time.monotonic()
             snapshot = mirror._snapshot(site)
+            condition = mirror._conditions.get(site)
+            if condition == "blocked":
+                kind = snapshot.resources[self.path.split("?", 1)[0]].kind if self.path.split("?", 1)[0] in snapshot.resources else "other"
+                mirror._record(AccessEntry(site, self.command, self.path, 403, kind, dict(self.headers.items()), arrived))
+                self._send(403, BLOCKED_PAGE, {"Content-Type": "text/html; charset=utf-8"}, send_body)
+                return
             behaviour = snapshot.behaviours.get(self.path.split("?", 1)[0])
             if behaviour is not None:
                 status = behaviour(self)
@@ -148,7 +174,12 @@ def _handler_for(mirror: Mirror, site: str) -> type[BaseHTTPRequestHandler]:
             else:
                 status, body, headers = _response(resource, self.headers)
                 kind = resource.kind
+                if condition == "redesign" and kind == "article":
+                    body = _JSON_LD.sub(b"", _ARTICLE_CONTENT.sub(rb"\1" + _APP_SHELL + rb"\2", body))
             mirror._record(AccessEntry(site, self.command, self.path, status, kind, dict(self.headers.items()), arrived))
+            self._send(status, body, headers, send_body)
+
+        def _send(self, status: int, body: bytes, headers: dict[str, str], send_body: bool) -> None:
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
