@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from scrapy import Spider
 
 from archive import rawstore, store
 from archive.extract import extract_article
 from archive.models import ExtractionFailure
 from archive.pipeline import add_article
+
+
+log = logging.getLogger(__name__)
 
 
 def _declared_charset(content_type: bytes | None) -> str | None:
@@ -46,6 +51,20 @@ class ArchivePipeline:
                 body=response.body,
                 fetched_at=fetched_at,
             )
+        try:
+            return self._extract_and_store(item, source, raw_id, fetched_at, spider)
+        except Exception as exc:  # one page's bug must not end the run, nor go unrecorded
+            log.exception("storing %s failed", entry.url)
+            reason = f"internal error: {type(exc).__name__}"
+            spider.state.attempt_failed(source.name, entry.url, reason, str(exc))
+            report.extraction_failure(reason)
+            return {"url": entry.url, "status": "failed", "reason": reason}
+
+    def _extract_and_store(self, item: dict, source, raw_id: int, fetched_at: str, spider: Spider) -> dict:
+        db = spider.state.db
+        response = item["response"]
+        entry = item["entry"]
+        report = spider.report.source(source.name)
         result = extract_article(
             response.body,
             entry.url,

@@ -15,6 +15,7 @@ import pytest
 from archive.config import load_config
 from archive.mirror import Mirror
 from archive.mirror.seeds import NEWSRU_SEED_PATH, TASS_SEED_PATH
+from archive.store import open_archive
 from archive.urls import is_article_url
 from tests.conftest import REPO, crawl_args, run_cli
 
@@ -250,3 +251,30 @@ def test_demo_crawls_the_mirror_and_shows_a_search(tmp_path):
     assert len(hits) == 3
     stored = sqlite3.connect(db).execute("SELECT count(*) FROM articles").fetchone()[0]
     assert f"{db} now holds {stored} articles" in result.stdout
+
+
+def test_an_error_while_storing_one_page_is_recorded_and_the_page_retried_later(tmp_path):
+    db = tmp_path / "archive.db"
+    with Mirror(state="day1") as mirror:
+        victim = next(a for a in mirror.articles("newsru") if a.is_article and _allowed(a))
+        archive = open_archive(db)
+        # A real SQLite error for one page, raised inside the article's write transaction.
+        archive.execute(
+            f"CREATE TRIGGER refuse_one BEFORE INSERT ON articles WHEN new.url = '{victim.url}' "
+            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
+        archive.conn.commit()
+        first = run_cli(*crawl_args(mirror, db, "--source", "newsru"))
+        assert first.returncode == 0, first.stderr
+        assert "internal error: IntegrityError 1" in first.stdout
+        rows = _rows(db)
+        assert victim.url not in rows and len(rows) >= 20
+        conn = sqlite3.connect(db)
+        assert conn.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == len(rows)
+        assert conn.execute("SELECT attempts FROM frontier WHERE url = ?", [victim.url]).fetchone() == (1,)
+        conn.execute("DROP TRIGGER refuse_one")
+        conn.execute("UPDATE frontier SET next_try = NULL")  # the back-off pause has passed
+        conn.commit()
+        second = run_cli(*crawl_args(mirror, db, "--source", "newsru"))
+    assert second.returncode == 0
+    assert victim.url in _rows(db)

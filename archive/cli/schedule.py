@@ -7,6 +7,7 @@ import sys
 
 from archive.cli.crawl import DEFAULT_DB, add_source_options
 from archive.config import load_config, parse_base_url_override
+from archive.relevance import load_rules
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config, overrides)
     sources = config.select(args.source)
     jobs = build_jobs(sources, args.every)
+    load_rules()
     command = [sys.executable, "-m", "archive", "crawl", "--db", args.db, "--quiet"]
     if args.config:
         command += ["--config", args.config]
