@@ -68,7 +68,7 @@ def store_all(pages: list[tuple[str, str, bytes]], path: Path, *, dictionaries: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--generated", type=int, default=400, help="generated pages per mirror (default 400)")
+    parser.add_argument("--generated", type=int, default=2000, help="generated pages per mirror (default 2000)")
     args = parser.parse_args()
     pages = mirror_pages(args.generated)
     original = sum(len(body) for _, _, body in pages)
