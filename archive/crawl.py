@@ -21,9 +21,10 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 from scrapy.settings import Settings
 
+from archive import store
 from archive.config import Config, Source
 from archive.crawl_report import CrawlReport
-from archive import store
+from archive.feeds import parse_moment
 from archive.models import ExtractionFailure
 from archive.store import open_archive, utc_now
 
@@ -40,13 +41,6 @@ PERMANENT_FAILURES = frozenset(
 RETRY_BACKOFF = timedelta(hours=1)
 LOG_BYTES = 5 * 1024 * 1024
 LOG_BACKUPS = 5
-
-
-def _moment(value: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 class CrawlState:
@@ -78,7 +72,7 @@ class CrawlState:
         if row[0] is None:
             backoff = self.db.execute("SELECT next_try FROM frontier WHERE url = ?", [url]).fetchone()
             return not (backoff and backoff[0] and backoff[0] > utc_now())
-        listed, stored = _moment(lastmod), _moment(row[0])
+        listed, stored = parse_moment(lastmod), parse_moment(row[0])
         return bool(listed and stored and listed > stored)
 
     def enqueue(self, source: str, url: str, lastmod: str | None) -> None:

@@ -99,6 +99,14 @@ def parse_date(value: str | None) -> str | None:
     return moment.isoformat(timespec="seconds")
 
 
+def parse_moment(value: str | None) -> datetime | None:
+    """An ISO 8601 string from a listing or the archive as a datetime (None if absent or bad)."""
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def parse_feed(body: bytes) -> list[FeedEntry]:
     """Entries of an RSS 2.0 (or Atom) feed, in feed order."""
     root = _parse_xml(body)

@@ -90,7 +90,6 @@ def main() -> int:
         print(f"devset not found at {DEVSET.resolve()}", file=sys.stderr)
         return 2
     from archive.ingest import ingest_file
-    from archive.relevance import classify
     from archive.store import open_archive
 
     records = [json.loads(line) for line in DEVSET.read_text(encoding="utf-8").splitlines() if line.strip()]

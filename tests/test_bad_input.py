@@ -101,7 +101,7 @@ def test_an_unusable_archive_is_one_line_exit_2_and_untouched(tmp_path, capsys, 
     code, lines = _run(capsys, tmp_path, command, db)
     if command == "check" and kind == "damaged":
         # check's own verdict on a file it can open: exit 1 with the problem (documented).
-        assert code == 1 and lines == [f"PROBLEM integrity_check: the file is damaged: database disk image is malformed"]
+        assert code == 1 and lines == ["PROBLEM integrity_check: the file is damaged: database disk image is malformed"]
     else:
         assert code == 2, lines
         assert len(lines) == 1 and lines[0].startswith(f"mfa-archive {command}: error: "), lines

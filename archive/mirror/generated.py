@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 
 from .authoring import newsru, tass
+from .model import Entry
 
 # (genitive, nominative, locative "в ...", adjective stem for "...ой стороны")
 COUNTRIES = (

@@ -52,7 +52,7 @@ def render_section(base: str, rubric: str | None, items: list[tuple[str, str, st
 def render_listing(entry: Entry, ctx: PageContext, items: list[tuple[str, str, str]]) -> str:
     """A chronicle page at an article-like URL: a list of linked headlines, no text of its own."""
     page = render_section(ctx.base, None, items)
-    return page.replace(f">Главные новости</h1>", f">{esc(entry.title)}</h1>", 1).replace(
+    return page.replace(">Главные новости</h1>", f">{esc(entry.title)}</h1>", 1).replace(
         "<title>Главные новости — последние новости - ТАСС</title>", f"<title>{esc(entry.title)} - ТАСС</title>", 1
     )
 
@@ -117,8 +117,8 @@ def _body(entry: Entry, img: str | None) -> str:
 def _head(entry: Entry, url: str, img: str | None) -> str:
     metas = [
         f'<meta name="description" content="{esc(entry.lead)}"/>',
-        f'<meta property="og:type" content="article"/>',
-        f'<meta property="og:site_name" content="ТАСС"/>',
+        '<meta property="og:type" content="article"/>',
+        '<meta property="og:site_name" content="ТАСС"/>',
         f'<meta property="og:title" content="{esc(entry.title)}"/>',
         f'<meta property="og:description" content="{esc(entry.lead)}"/>',
         f'<meta property="og:url" content="{esc(url)}"/>',

@@ -8,7 +8,6 @@ moved since it was fetched.
 
 from __future__ import annotations
 
-from datetime import datetime
 
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import DontCloseSpider
@@ -17,7 +16,7 @@ from twisted.python.failure import Failure
 
 from archive.config import Source
 from archive.crawl_report import CrawlReport, failure_reason
-from archive.feeds import FeedEntry, FeedError, parse_feed, parse_sitemap
+from archive.feeds import FeedEntry, FeedError, parse_feed, parse_moment, parse_sitemap
 from archive.urls import BadURL, is_article_url, normalize_url, same_site
 
 # Listings first, so full-text feeds are known before the articles they describe are parsed.
@@ -26,13 +25,6 @@ PRIORITY_SITEMAP = 20
 PRIORITY_SECTION = 10
 PRIORITY_ARTICLE = 0
 MAX_SECTION_LINKS = 5000
-
-
-def _moment(value: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 class ArchiveSpider(Spider):
@@ -143,7 +135,7 @@ class ArchiveSpider(Spider):
         except FeedError as exc:
             self._listing_error(source.name, "sitemap", response.url, exc.reason, str(exc))
             return
-        since = _moment(self.state.since(source.name))
+        since = parse_moment(self.state.since(source.name))
         report = self.report.source(source.name)
         for item in sitemap.children + sitemap.entries:
             report.saw_lastmod(item.lastmod)
@@ -159,7 +151,7 @@ class ArchiveSpider(Spider):
                 continue
             yield self._listing(source, child.url, "sitemap", self.parse_sitemap, PRIORITY_SITEMAP)
         for entry in sitemap.entries:
-            moment = _moment(entry.lastmod)
+            moment = parse_moment(entry.lastmod)
             if since and moment and moment < since:
                 continue
             yield from self._consider(source, entry)
