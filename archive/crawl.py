@@ -258,7 +258,7 @@ def run_crawl(
     """Crawl `sources` into the archive at `db_path` and return what happened per source."""
     from crawler.spiders.archive_spider import ArchiveSpider
 
-    db = open_archive(db_path)
+    db = open_archive(db_path, verify=True)
     setup_logging(log_file or Path(db_path).with_name("mfa-archive.log"))
     state = CrawlState(db)
     report = CrawlReport()

@@ -40,6 +40,8 @@ def failure_reason(failure: Failure) -> str:
         return "connection lost" if "ConnectionLost" in str(failure.value) else "download failed"
     if failure.check(scrapy_errors.IgnoreRequest):
         message = str(failure.value)
+        if message.startswith("robots.txt unavailable"):
+            return message
         if "robots.txt" in message:
             return "refused by robots.txt"
         if "DOWNLOAD_MAXSIZE" in message:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import sqlite_utils
@@ -17,6 +17,7 @@ import sqlite_utils
 from archive.models import Article, ExtractionFailure
 
 SCHEMA_VERSION = 1
+VERIFY_EVERY = timedelta(hours=24)
 BUSY_TIMEOUT_MS = 30_000
 FTS_COLUMNS = ["title", "lead", "text"]
 
@@ -72,11 +73,13 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+def open_archive(path: str | Path, *, create: bool = True, verify: bool = False) -> sqlite_utils.Database:
     """Open (and if needed create) the archive at `path`, with the pragmas every process needs.
 
     Raises ArchiveError for a missing file (when `create` is false), a file that is not SQLite,
-    or an SQLite database that is not an mfa-archive.
+    or an SQLite database that is not an mfa-archive. With `verify` (for unattended writers),
+    a file not checked for VERIFY_EVERY is checked first, so a damaged archive is refused
+    instead of being written to, every 15 minutes, for months.
     """
     path = Path(path)
     if not path.exists() and not create:
@@ -95,10 +98,28 @@ def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Datab
             db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
+        if verify and not fresh:
+            _verify(db, path)
         ensure_schema(db)
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"{path} is not a usable archive: {exc}") from None
     return db
+
+
+def _verify(db: sqlite_utils.Database, path: Path) -> None:
+    """Run SQLite's quick_check unless one passed within VERIFY_EVERY; it reads the whole file,
+    so it is not done on every open."""
+    try:
+        last = db.execute("SELECT value FROM meta WHERE key = 'verified_at'").fetchone()
+    except sqlite3.OperationalError:
+        last = None
+    if last and datetime.fromisoformat(last[0]) > datetime.now(timezone.utc) - VERIFY_EVERY:
+        return
+    result = [r[0] for r in db.execute("PRAGMA quick_check").fetchall()]
+    if result != ["ok"]:
+        raise ArchiveError(f"{path} is damaged ({result[0]}); nothing was written. See mfa-archive check")
+    with db.conn:
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('verified_at', ?)", [utc_now()])
 
 
 def _schema_version(db: sqlite_utils.Database) -> int | None:

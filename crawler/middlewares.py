@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -102,3 +103,30 @@ class PoliteRetryMiddleware(RetryMiddleware):
 
 def _site(request: Request) -> str:
     return urlsplit(request.url).netloc.lower()
+
+
+class RobotsTxtUnavailableMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt handling, except that a robots.txt answered with a server error
+    means "crawl nothing for now" (RFC 9309, 2.3.1.4) where Scrapy would allow everything.
+
+    Such requests fail as "robots.txt unavailable", a temporary reason: the URLs stay in the
+    frontier and the next run asks again.
+    """
+
+    DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self._unavailable: dict[str, int] = {}  # netloc -> status of its robots.txt
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            self._unavailable[netloc] = response.status
+            response = response.replace(body=self.DISALLOW_ALL)
+        await super()._parse_robots(response, netloc, request)
+
+    def process_request_2(self, rp, request: Request) -> None:
+        status = self._unavailable.get(urlsplit(request.url).netloc)
+        if status:
+            raise IgnoreRequest(f"robots.txt unavailable (HTTP {status})")
+        super().process_request_2(rp, request)

@@ -53,6 +53,9 @@ USER_AGENT = "mfa-archive (+https://github.com/mfa-archive/mfa-archive)"
 DOWNLOADER_MIDDLEWARES = {
     # Before RedirectMiddleware (600) re-schedules a redirect, and again when it does.
     "crawler.middlewares.StayOnSourceHostsMiddleware": 50,
+    # In place of Scrapy's robots.txt middleware (same position): a 5xx robots.txt means wait.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtUnavailableMiddleware": 100,
     # In place of Scrapy's RetryMiddleware (same position, 550).
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.PoliteRetryMiddleware": 550,

@@ -123,8 +123,6 @@ def test_crawl_refuses_an_unusable_archive(tmp_path, good_archive, kind):
     db = _bad_archive(kind, tmp_path, good_archive)
     before = _digest(db)
     result = run_cli("crawl", "--db", str(db), *CLOSED, timeout=120)
-    if kind == "damaged":
-        pytest.xfail("a damaged archive opens and crawl writes to it: see docs/faults.md (open gaps)")
     assert result.returncode == 2, result.stdout + result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("mfa-archive crawl: error: ")
     assert _digest(db) == before

@@ -277,3 +277,17 @@ def test_an_error_while_storing_one_page_is_recorded_and_the_page_retried_later(
         second = run_cli(*crawl_args(mirror, db, "--source", "newsru"))
     assert second.returncode == 0
     assert victim.url in _rows(db)
+
+
+def test_a_robots_txt_server_error_means_wait_not_crawl_everything(tmp_path):
+    db = tmp_path / "archive.db"
+    with Mirror(state="day1") as mirror:
+        mirror.set_condition("newsru", "robots-down")
+        first = run_cli(*crawl_args(mirror, db, "--source", "newsru"))
+        asked = [e for e in mirror.access_log if e.site == "newsru"]
+        mirror.set_condition("newsru", None)
+        second = run_cli(*crawl_args(mirror, db, "--source", "newsru"))
+    assert first.returncode == 1
+    assert f"newsru: cannot reach {mirror.base_urls['newsru'][7:]} (robots.txt unavailable (HTTP 503))" in first.stdout
+    assert {e.path for e in asked} == {"/robots.txt"}, "nothing but robots.txt may be asked while it is down"
+    assert second.returncode == 0 and len(_rows(db)) >= 20

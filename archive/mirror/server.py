@@ -17,8 +17,9 @@ from .snapshot import Resource, SiteSnapshot, build_site
 STATES = ("day1", "day2")
 # What can go wrong with a whole site, for the health tests and a demo of the warnings:
 # "blocked" answers every request with 403, as sites do for datacenter addresses;
-# "redesign" serves article pages whose body is rendered by a script the crawler cannot run.
-CONDITIONS = ("blocked", "redesign")
+# "redesign" serves article pages whose body is rendered by a script the crawler cannot run;
+# "robots-down" answers robots.txt with 503 (a crawler must then wait, RFC 9309).
+CONDITIONS = ("blocked", "redesign", "robots-down")
 BLOCKED_PAGE = (
     "<!DOCTYPE html><html><head><title>403 Forbidden</title></head>"
     "<body><h1>Доступ запрещен</h1></body></html>"
@@ -158,6 +159,10 @@ def _handler_for(mirror: Mirror, site: str) -> type[BaseHTTPRequestHandler]:
             arrived = time.monotonic()
             snapshot = mirror._snapshot(site)
             condition = mirror._conditions.get(site)
+            if condition == "robots-down" and self.path == "/robots.txt":
+                mirror._record(AccessEntry(site, self.command, self.path, 503, "robots", dict(self.headers.items()), arrived))
+                self._send(503, b"<h1>503 Service Temporarily Unavailable</h1>", {"Content-Type": "text/html"}, send_body)
+                return
             if condition == "blocked":
                 kind = snapshot.resources[self.path.split("?", 1)[0]].kind if self.path.split("?", 1)[0] in snapshot.resources else "other"
                 mirror._record(AccessEntry(site, self.command, self.path, 403, kind, dict(self.headers.items()), arrived))
