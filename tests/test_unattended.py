@@ -179,3 +179,11 @@ def test_status_warns_about_a_blocked_source_and_a_layout_change(tmp_path, mirro
 def test_status_on_a_missing_archive_is_one_line(tmp_path):
     result = run_cli("status", "--db", str(tmp_path / "none.db"))
     assert result.returncode == 2 and result.stderr.strip() == f"mfa-archive status: error: no archive at {tmp_path / 'none.db'}"
+
+
+def test_scheduler_refuses_an_unusable_archive_at_start(tmp_path):
+    not_a_file = tmp_path / "archive.db"
+    not_a_file.mkdir()
+    result = run_cli("schedule", "--db", str(not_a_file), timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"mfa-archive schedule: error: {not_a_file} is a directory, not an archive file"

@@ -8,6 +8,7 @@ import sys
 from archive.cli.crawl import DEFAULT_DB, add_source_options
 from archive.config import load_config, parse_base_url_override
 from archive.relevance import load_rules
+from archive.store import open_archive
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     sources = config.select(args.source)
     jobs = build_jobs(sources, args.every)
     load_rules()
+    open_archive(args.db, verify=True).conn.close()  # refuse an unusable archive now, not at every run
     command = [sys.executable, "-m", "archive", "crawl", "--db", args.db, "--quiet"]
     if args.config:
         command += ["--config", args.config]
