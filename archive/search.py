@@ -36,8 +36,7 @@ import sqlite_utils
 # bm25 column weights for (title, lead, text): a word in the headline says more than in the body.
 BM25_WEIGHTS = (4.0, 2.0, 1.0)
 SNIPPET_TOKENS = 24
-MAX_RANKED = 10_000  # see _rowid_floor
-POOL = 500  # see _ranked_rows
+MAX_RANKED = 10_000  # see _ranked_rows
 INDEX_BATCH = 2_000
 HIGHLIGHT = ("\x02", "\x03")  # snippet markers that cannot occur in article text
 
@@ -134,9 +133,20 @@ def _fold(word: str) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
+def _analyses(word: str) -> list:
+    """pymorphy3's readings of `word`; none for a word it cannot classify (it raises ValueError
+    on code points without a Unicode name, such as some CJK or Tangut characters)."""
+    try:
+        return _morph().parse(word)
+    except ValueError:
+        return []
+
+
 def _parses(word: str) -> tuple:
     """The likely readings of `word`, one per lemma (`стали`: стать and сталь)."""
-    parses = _morph().parse(word)
+    parses = _analyses(word)
+    if not parses:
+        return ()
     best = parses[0].score
     seen: dict[str, object] = {}
     for parse in parses:
@@ -148,7 +158,8 @@ def _parses(word: str) -> tuple:
 @functools.lru_cache(maxsize=262144)
 def word_key(token: str) -> str:
     """The index key of one word: the lemma of its likeliest reading, lower-case, ё as е."""
-    return _fold(_morph().parse(token.lower())[0].normal_form)
+    parses = _analyses(token.lower())
+    return _fold(parses[0].normal_form if parses else token.lower())
 
 
 def index_text(text: str | None) -> str:
@@ -363,71 +374,75 @@ def _outlets(db: sqlite_utils.Database, story_ids: list[int]) -> dict[int, list[
     return outlets
 
 
-def _rowid_floor(db: sqlite_utils.Database, match: str) -> int:
-    """The smallest rowid among the newest MAX_RANKED matches (0 when there are fewer).
-
-    FTS5 has no top-k shortcut: bm25 reads every match's length, about 2 µs each. Ranking
-    only the newest MAX_RANKED matches of a very common query keeps it fast on millions of
-    articles; counting back through rowids costs a fraction of that.
-    """
-    row = db.execute(
-        f"SELECT rowid FROM {MORPH_FTS} WHERE {MORPH_FTS} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-        [match, MAX_RANKED - 1],
-    ).fetchone()
-    return row[0] if row else 0
-
-
 def _ranked_rows(
     db: sqlite_utils.Database, match: str, where: str, params: dict, exclude: list[int], limit: int, by_story: bool
 ) -> list[tuple]:
     """Best `limit` rows for one MATCH expression, skipping articles (or stories) in `exclude`.
 
-    Ranks the FTS index alone first and applies the filters to the best POOL matches:
-    joining `articles` for every match would double the cost. Only when the pool runs out
-    before `limit` rows pass the filters is every match joined. Both give the same answer.
+    FTS5 has no top-k shortcut: bm25 reads every match's length, about 2 µs each. So a very
+    common query is ranked among its newest MAX_RANKED matches only; walking the doclist
+    newest first and stopping there costs one pass, scoring as it goes.
+
+    The FTS index is ranked alone, then the filters are applied to the ranked matches a
+    batch at a time, best first, until `limit` pass: joining `articles` for every match
+    would double the cost, and SQLite would join a whole pool before sorting it.
     """
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    group = "coalesce(a.story_id, -a.id)" if by_story else "a.id"
-    candidates = (
-        f"SELECT rowid AS id, bm25({MORPH_FTS}, {weights}) AS score FROM {MORPH_FTS} "
-        f"WHERE {MORPH_FTS} MATCH :match AND rowid >= :floor"
+    ranked = db.execute(
+        f"""SELECT id, score FROM (
+              SELECT rowid AS id, bm25({MORPH_FTS}, {weights}) AS score FROM {MORPH_FTS}
+              WHERE {MORPH_FTS} MATCH ? ORDER BY rowid DESC LIMIT {MAX_RANKED})
+            ORDER BY score""",
+        [match],
     )
+    group = "coalesce(a.story_id, -a.id)" if by_story else "a.id"
+    passing = f"SELECT a.id, {group} FROM articles a WHERE a.id IN (SELECT value FROM json_each(:ids)) AND {where}"
+    chosen: list[tuple[int, float]] = []
+    taken = set(exclude)
+    batch_size = 2 * limit
+    try:
+        while len(chosen) < limit and (batch := ranked.fetchmany(batch_size)):
+            groups = dict(db.execute(passing, {"ids": json.dumps([r[0] for r in batch]), **params}).fetchall())
+            for article_id, score in batch:
+                story = groups.get(article_id)
+                if story is not None and story not in taken and len(chosen) < limit:
+                    taken.add(story)  # with by_story, the first row of a story is its best
+                    chosen.append((article_id, score))
+            batch_size *= 4
+    finally:
+        ranked.close()
     title_sql, join_sql = _story_columns(db) if by_story else ("NULL", "")
-    values = {"match": match, "floor": _rowid_floor(db, match), "exclude": json.dumps(exclude), "limit": limit, **params}
-    for pool in (f"{candidates} ORDER BY score LIMIT {POOL}", candidates):
-        filtered = f"""
-            SELECT c.id, {group} AS grp, c.score FROM ({pool}) c JOIN articles a ON a.id = c.id
-            WHERE {where} AND {group} NOT IN (SELECT value FROM json_each(:exclude))
-        """
-        if by_story:
-            filtered = f"""SELECT id, grp, score FROM (
-                SELECT *, row_number() OVER (PARTITION BY grp ORDER BY score) AS n FROM ({filtered})) WHERE n = 1"""
-        sql = f"""
-            WITH top AS ({filtered} ORDER BY score LIMIT :limit)
-            SELECT a.id, a.url, a.title, a.source, a.published, a.story_id, a.mfa,
-                   coalesce(a.lead, '') || ' ' || coalesce(a.text, ''), top.score, {title_sql}
-            FROM top JOIN articles a ON a.id = top.id {join_sql}
-            ORDER BY top.score
-        """
-        rows = db.execute(sql, values).fetchall()
-        if len(rows) >= limit:
-            break
-    return rows
+    return db.execute(
+        f"""SELECT a.id, a.url, a.title, a.source, a.published, a.story_id, a.mfa,
+                   coalesce(a.lead, '') || ' ' || coalesce(a.text, ''), j.value ->> 1, {title_sql},
+                   coalesce(m.lead, '') || ' ' || coalesce(m.text, '')
+            FROM json_each(:chosen) j CROSS JOIN articles a ON a.id = j.value ->> 0
+                 LEFT JOIN {MORPH_TABLE} m ON m.id = a.id {join_sql}
+            ORDER BY j.key""",
+        {"chosen": json.dumps(chosen)},
+    ).fetchall()
 
 
 _TERM = re.compile(r'"(\w+)"')
 
 
-def make_snippet(text: str, match: str, size: int = SNIPPET_TOKENS) -> str:
+def make_snippet(text: str, match: str, size: int = SNIPPET_TOKENS, indexed: str = "") -> str:
     """The `size`-word stretch of `text` with the most query matches, matches marked.
 
-    Made in Python because FTS5's snippet() would show the lemma index's text.
+    Made in Python because FTS5's snippet() would show the lemma index's text. `indexed` is
+    `text` as index_text stored it, one key per word: reading the keys from there saves
+    lemmatizing every word of every hit again, which costs more than the search itself when
+    pymorphy3's cache is cold (one CLI call). Without it, or if it does not line up, the
+    words are lemmatized here.
     """
-    keys = set(_TERM.findall(match))
+    terms = set(_TERM.findall(match))
     tokens = list(_TOKEN.finditer(text))
     if not tokens:
         return ""
-    hits = [i for i, token in enumerate(tokens) if word_key(token.group()) in keys]
+    keys = indexed.split()
+    if len(keys) != len(tokens):
+        keys = [word_key(token.group()) for token in tokens]
+    hits = [i for i, key in enumerate(keys) if key in terms]
     best_start, best_count = 0, 0
     for n, first in enumerate(hits):
         count = bisect.bisect_left(hits, first + size - 3) - n
@@ -504,7 +519,7 @@ def search(
     hits = [
         Hit(
             id=r[0], url=r[1], title=r[2], source=r[3], published=r[4], story_id=r[5], mfa=r[6],
-            marked_snippet=make_snippet(r[7], match), score=-r[8], story_title=r[9],
+            marked_snippet=make_snippet(r[7], match, indexed=r[10]), score=-r[8], story_title=r[9],
         )
         for r, match in rows
     ]

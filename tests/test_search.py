@@ -275,3 +275,38 @@ def test_index_follows_article_updates(archive_db):
         upsert_article(db, changed, mfa=False, mfa_reasons=[])
     assert _found(db, "Астрахань") == {"weather"}
     assert "weather" not in _found(db, "бакинский")
+
+
+def test_a_very_common_query_is_ranked_among_its_newest_matches(archive_db, monkeypatch):
+    _, db, ids = archive_db
+    everywhere = _found(db, "россиянина")
+    assert len(everywhere) == 3
+    monkeypatch.setattr("archive.search.MAX_RANKED", 2)
+    newest = sorted(everywhere, key=lambda key: ids[key])[-2:]
+    assert _found(db, "россиянина") == set(newest)
+
+
+def test_snippets_read_the_stored_lemmas_and_match_lemmatizing_afresh(archive_db):
+    from archive.search import build_match, index_text, make_snippet
+
+    _, db, _ = archive_db
+    match = build_match("освобождение россиянина Ереван")
+    for spec in ARTICLES.values():
+        text = spec["text"]
+        fresh = make_snippet(text, match)
+        assert make_snippet(text, match, indexed=index_text(text)) == fresh
+        assert make_snippet(text, match, indexed="не те слова") == fresh  # misaligned keys are not trusted
+    hit = search(db, "освобождение россиянина Ереван", all_articles=True, limit=1)[0]
+    assert "[" in hit.snippet
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+def test_filters_reach_past_the_first_ranked_batch(archive_db, limit):
+    _, db, _ = archive_db
+    ranked = [h.url for h in search(db, "россиянина Ростов", all_articles=True)]
+    assert len(ranked) == 3
+    for source in ("tass", "newsru"):
+        wanted = [h.url for h in search(db, "россиянина Ростов", all_articles=True, source=source)]
+        assert wanted, source
+        assert [h.url for h in search(db, "россиянина Ростов", all_articles=True, source=source, limit=limit)] == wanted[:limit]
+    assert [h.url for h in search(db, "россиянина Ростов", all_articles=True, limit=limit)] == ranked[:limit]
