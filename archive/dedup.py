@@ -26,9 +26,11 @@ import json
 import random
 import sqlite3
 from array import array
-from collections import Counter, OrderedDict
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 
 import numpy as np
 import rensa
@@ -71,6 +73,15 @@ class Doc:
     def order(self) -> tuple[str, str]:
         """Earliest first; the URL breaks ties so every arrival order picks the same original."""
         return (self.sort_key, self.url)
+
+    @cached_property
+    def reprint_keys(self) -> list[int]:
+        """LSH band keys of the MinHash, plus the head key; cached as linking needs them twice."""
+        signature = self.minhash.tobytes()
+        keys = [_hash64(bytes([band]) + signature[band * _BAND_BYTES : (band + 1) * _BAND_BYTES]) for band in range(BANDS)]
+        if self.head_key is not None:
+            keys.append(self.head_key)
+        return keys
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -133,12 +144,14 @@ def shingles(tokens: list[str]) -> set[str]:
     """Distinct word 5-shingles; a text shorter than one shingle is its own single shingle."""
     if len(tokens) < SHINGLE:
         return {" ".join(tokens)} if tokens else set()
-    return {" ".join(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)}
+    # zip of shifted lists builds the windows in C, ~2x faster than slicing per position
+    return set(map(" ".join, zip(*(tokens[i:] for i in range(SHINGLE)))))
 
 
 def minhash(shingle_set: set[str]) -> array:
+    """MinHash of the shingles; a minimum does not depend on order, so the set is not sorted first."""
     sketch = rensa.RMinHash(num_perm=NUM_PERM, seed=MINHASH_SEED)
-    sketch.update(sorted(shingle_set))
+    sketch.update(list(shingle_set))
     return array("I", sketch.digest())
 
 
@@ -149,22 +162,13 @@ def head_key(body_tokens: list[str]) -> int | None:
     return _hash64(b"head:" + " ".join(body_tokens[:HEAD_WORDS]).encode())
 
 
-def reprint_keys(doc: Doc) -> list[int]:
-    """LSH band keys of the MinHash, plus the head key."""
-    signature = doc.minhash.tobytes()
-    keys = [_hash64(bytes([band]) + signature[band * _BAND_BYTES : (band + 1) * _BAND_BYTES]) for band in range(BANDS)]
-    if doc.head_key is not None:
-        keys.append(doc.head_key)
-    return keys
-
-
 def is_reprint(a: Doc, b: Doc) -> bool:
     """Estimated Jaccard or containment of the 5-shingle sets is high enough for a copy."""
     equal = sum(x == y for x, y in zip(a.minhash, b.minhash))
-    return _copy_by_estimate(equal, a.n_shingles, b.n_shingles)
+    return copy_by_estimate(equal, a.n_shingles, b.n_shingles)
 
 
-def _copy_by_estimate(equal: int, a_shingles: int, b_shingles: int) -> bool:
+def copy_by_estimate(equal: int, a_shingles: int, b_shingles: int) -> bool:
     """`is_reprint` from the number of equal MinHash values, so a batch check decides alike."""
     jaccard = equal / NUM_PERM
     if jaccard >= REPRINT_JACCARD:
@@ -195,7 +199,14 @@ def _compute(db: sqlite_utils.Database, article_id: int) -> Doc:
     ).fetchone()
     if row is None:
         raise KeyError(f"no article with id {article_id}")
-    url, source, title, lead, text, published, fetched_at, mfa = row
+    return doc_features(article_id, *row)
+
+
+def doc_features(
+    article_id: int, url: str, source: str, title: str | None, lead: str | None, text: str | None,
+    published: str | None, fetched_at: str | None, mfa: bool | int | None,
+) -> Doc:
+    """The features of one article from its stored columns; `link` and bulk builders share it."""
     body = " ".join(p for p in (lead, text) if p)
     body_tokens = words(normalize(body))
     shingle_set = shingles(words(normalize(title or "")) + body_tokens)
@@ -299,13 +310,15 @@ def _hours_around(db: sqlite_utils.Database, hour: int) -> list[_Hour]:
     return buckets
 
 
+def doc_row(doc: Doc) -> tuple:
+    """The `dedup_docs` row of a doc (its `dedup_keys` rows are `(key, article_id)` of `reprint_keys`)."""
+    return (doc.article_id, doc.url, doc.source, int(doc.mfa), doc.sort_key, doc.story.hour,
+            doc.n_shingles, doc.head_key, doc.minhash.tobytes(), doc.story.encode())
+
+
 def _store(db: sqlite_utils.Database, doc: Doc) -> None:
-    db.execute(
-        "INSERT INTO dedup_docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [doc.article_id, doc.url, doc.source, int(doc.mfa), doc.sort_key, doc.story.hour,
-         doc.n_shingles, doc.head_key, doc.minhash.tobytes(), doc.story.encode()],
-    )
-    db.conn.executemany("INSERT OR IGNORE INTO dedup_keys VALUES (?, ?)", [(k, doc.article_id) for k in reprint_keys(doc)])
+    db.execute("INSERT INTO dedup_docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_row(doc))
+    db.conn.executemany("INSERT OR IGNORE INTO dedup_keys VALUES (?, ?)", [(k, doc.article_id) for k in doc.reprint_keys])
     _window(db).add(doc, _touch_hour(db, doc.story.hour))
 
 
@@ -335,7 +348,7 @@ def _reprint_matches(db: sqlite_utils.Database, doc: Doc) -> list[Doc]:
     Similar pages can share a band with dozens of others, so the candidates' signatures are
     compared as one array, and only the confirmed copies are loaded as full docs.
     """
-    keys = reprint_keys(doc)
+    keys = doc.reprint_keys
     rows = db.execute(
         f"SELECT article_id, n_shingles, minhash FROM dedup_docs WHERE article_id IN "
         f"(SELECT article_id FROM dedup_keys WHERE key IN ({','.join('?' * len(keys))})) AND article_id != ?",
@@ -347,9 +360,18 @@ def _reprint_matches(db: sqlite_utils.Database, doc: Doc) -> list[Doc]:
     equal_counts = (signatures == np.frombuffer(doc.minhash, dtype=np.uint32)).sum(axis=1).tolist()
     copies = [
         article_id for (article_id, n_shingles, _), equal in zip(rows, equal_counts)
-        if _copy_by_estimate(equal, doc.n_shingles, n_shingles)
+        if copy_by_estimate(equal, doc.n_shingles, n_shingles)
     ]
     return _load(db, copies)
+
+
+def ids_sharing(keys: Iterable[int], index: dict[int, list[int]], at_least: int) -> set[int]:
+    """The ids listed under at least `at_least` of `keys` in `index` (a symmetric candidate rule)."""
+    counts: dict[int, int] = {}
+    for key in keys:
+        for article_id in index.get(key, ()):
+            counts[article_id] = counts.get(article_id, 0) + 1
+    return {article_id for article_id, n in counts.items() if n >= at_least}
 
 
 def _story_matches(db: sqlite_utils.Database, doc: Doc, reprints: list[Doc]) -> list[Doc]:
@@ -362,10 +384,8 @@ def _story_matches(db: sqlite_utils.Database, doc: Doc, reprints: list[Doc]) -> 
     reprint_ids = {r.article_id for r in reprints}
     matches = []
     for bucket in _hours_around(db, doc.story.hour):
-        shared = Counter(i for key in keys for i in bucket.by_key.get(key, ()))
-        quoted = Counter(i for gram in doc.story.quote_ngrams for i in bucket.by_quote.get(gram, ()))
-        candidates = {i for i, n in shared.items() if n >= stories.MIN_SHARED_KEYS}
-        candidates |= {i for i, n in quoted.items() if n >= stories.MIN_SHARED_QUOTES}
+        candidates = ids_sharing(keys, bucket.by_key, stories.MIN_SHARED_KEYS)
+        candidates |= ids_sharing(doc.story.quote_ngrams, bucket.by_quote, stories.MIN_SHARED_QUOTES)
         for other_id in candidates - reprint_ids - {doc.article_id}:
             other = bucket.docs[other_id]
             if same_story(doc, other, False):
@@ -433,13 +453,19 @@ def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
     if not rows:
         db.execute("DELETE FROM stories WHERE id = ?", [story_id])
         return
-    title = next((r[0] for r in rows if r[0]), rows[0][0])
-    sources = sorted({r[3] for r in rows})
     db.execute(
         "UPDATE stories SET title = ?, first_seen = ?, last_seen = ?, size = ?, sources = ?, mfa = ? WHERE id = ?",
-        [title, rows[0][1], rows[-1][1], len(rows), json.dumps(sources, ensure_ascii=False),
-         sum(r[4] or 0 for r in rows), story_id],
+        [*story_summary(rows), story_id],
     )
+
+
+def story_summary(rows: list[tuple]) -> tuple:
+    """(title, first_seen, last_seen, size, sources, mfa) of a story from its members'
+    (title, sort_key, url, source, mfa) rows in (sort_key, url) order."""
+    title = next((r[0] for r in rows if r[0]), rows[0][0])
+    sources = sorted({r[3] for r in rows})
+    return (title, rows[0][1], rows[-1][1], len(rows), json.dumps(sources, ensure_ascii=False),
+            sum(r[4] or 0 for r in rows))
 
 
 def _forget(db: sqlite_utils.Database, article_id: int) -> None:
@@ -457,7 +483,7 @@ def _forget(db: sqlite_utils.Database, article_id: int) -> None:
         "SELECT id FROM articles WHERE story_id = ? AND id != ?", [story_id, article_id])] if story_id else []
     (old,) = _load(db, [article_id])
     db.conn.executemany("DELETE FROM dedup_keys WHERE key = ? AND article_id = ?",
-                        [(k, article_id) for k in reprint_keys(old)])
+                        [(k, article_id) for k in old.reprint_keys])
     db.execute("DELETE FROM dedup_docs WHERE article_id = ?", [article_id])
     _touch_hour(db, old.story.hour)
     _window(db).drop(old.story.hour)

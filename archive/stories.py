@@ -22,7 +22,8 @@ import struct
 import zlib
 from array import array
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from archive.textnorm import normalize, stem, unify, words
 
@@ -79,11 +80,17 @@ class StoryFeatures:
     terms: dict[int, float]  # hashed stem -> weight, unit length
     names: frozenset[int]
     quote_ngrams: frozenset[int]
+    _keys: list[int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def keys(self) -> list[int]:
-        """Index keys for finding candidates: the heaviest terms (names first)."""
-        top = sorted(self.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATE_KEYS]
-        return [term for term, _ in top]
+        """Index keys for finding candidates: the heaviest terms (names first).
+
+        Computed once: linking an article asks for them several times.
+        """
+        if self._keys is None:
+            top = sorted(self.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATE_KEYS]
+            self._keys = [term for term, _ in top]
+        return self._keys
 
     def encode(self) -> bytes:
         """Packed form for `dedup_docs.story`: three counts, then term ids, weights, names, quotes."""
@@ -117,6 +124,15 @@ def _hash32(text: str) -> int:
     return zlib.crc32(text.encode())
 
 
+@lru_cache(maxsize=200_000)
+def _term(token: str) -> str | None:
+    """The stem a word counts as, or None for stop words and short non-numbers (cached per word)."""
+    stemmed = stem(token)
+    if stemmed in STOP_STEMS or (len(stemmed) < 3 and not stemmed.isdigit()):
+        return None
+    return stemmed
+
+
 def _names(text: str) -> set[str]:
     """Stems of capitalised words not at a sentence start, and of acronyms: people, places, bodies."""
     found = set()
@@ -144,16 +160,15 @@ def features(title: str, text: str, hour: int) -> StoryFeatures:
     """Story features of one article from its title and text."""
     unified = unify(f"{title}\n{text}" if title else text)
     names = _names(unified)
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}
     # The title counts twice; title and body are normalized apart (as relevance and reprints do, so
     # the normalization cache serves all three), which also drops the body's dateline.
     title_tokens = words(normalize(title)) if title else []
     # Counting words first (in C) and stemming each distinct word once is ~3x faster than per token.
     for token, count in Counter(title_tokens + title_tokens + words(normalize(text))).items():
-        stemmed = stem(token)
-        if stemmed in STOP_STEMS or (len(stemmed) < 3 and not stemmed.isdigit()):
-            continue
-        counts[stemmed] += count
+        term = _term(token)
+        if term is not None:
+            counts[term] = counts.get(term, 0) + count
     weights = {}
     for term, count in counts.items():
         boost = NAME_BOOST if term in names else NUMBER_BOOST if term[:1].isdigit() else 1.0

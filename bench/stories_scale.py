@@ -11,8 +11,17 @@ and rewrites that keep the names, topic words and quote; the same people return 
 2. ingest throughput through `archive.pipeline.add_articles` (classify, store with FTS, search
    index, dedup, stories), and dedup+stories alone (time inside `dedup.link`);
 3. the time to add one day (`--day` new articles, one `add_article` call each, as the crawler
-   does) to an archive of `--archive` articles built through `add_articles` beforehand;
-4. peak memory (max RSS) of the process.
+   does) to an archive of `--archive` articles made beforehand by `bulk_build`;
+4. peak memory (max RSS) of the process and of the bulk build's workers.
+
+`bulk_build` writes the same rows `add_articles` would (articles, dedup features and keys, reprint
+links, stories; `tests/test_bulk_build.py` checks it) without the per-article queries: features
+are computed by worker processes, linking runs in memory over a sliding window, rows go in with
+executemany in transactions of BULK_CHUNK articles and the FTS index is rebuilt once at the end.
+Its one assumption is that copies of an article appear within REPRINT_HOURS of it, which holds for
+this generator (it copies only the last ~2 hours of events). The lemma index (`search`) is rebuilt only with `--lemma-index`: it
+costs ~4 ms an article, over an hour for 1M, and leaving it empty for the background articles
+does not change what adding one day does (their lemmatization is per new article).
 
     .venv/bin/python bench/stories_scale.py                       # full size: 100k, 1M + 500
     .venv/bin/python bench/stories_scale.py --articles 5000 --archive 20000
@@ -22,19 +31,23 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import multiprocessing
 import random
 import resource
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
+import sqlite_utils
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from archive import dedup  # noqa: E402
+from archive import dedup, relevance, search, store, stories  # noqa: E402
 from archive.models import Article  # noqa: E402
 from archive.pipeline import add_article, add_articles  # noqa: E402
 from archive.store import open_archive  # noqa: E402
@@ -45,6 +58,8 @@ FUNCTION_WORDS = (
 ).split()
 SYLLABLES = "ва ли ро на ко ст пре до ми ра то не ре ка по за де ни го ло ве ти со бу жа лу мо се ты".split()
 BATCH = 1000
+BULK_CHUNK = 2000  # articles per worker task and per write transaction of the bulk build
+REPRINT_HOURS = 7 * 24  # how far apart the bulk build looks for copies (the generator: ~2 hours)
 
 
 class Corpus:
@@ -134,10 +149,12 @@ def timed(module: object, names: list[str], total: list[float]) -> Iterator[None
 REPRINT_STAGE = ["shingles", "minhash", "head_key", "_reprint_matches", "_assign_reprint"]
 
 
-def fill(db, corpus: Corpus, start: int, count: int, *, batched: bool) -> tuple[float, float, float]:
-    """Add `count` articles; return (total seconds, seconds in dedup.link, seconds in the reprint stage)."""
-    in_link, in_reprints = [0.0], [0.0]
-    with timed(dedup, ["link"], in_link), timed(dedup, REPRINT_STAGE, in_reprints):
+def fill(db, corpus: Corpus, start: int, count: int, *, batched: bool) -> tuple[float, float, float, float]:
+    """Add `count` articles; return (total seconds, seconds in dedup.link, seconds in the reprint
+    stage, seconds in the lemma index)."""
+    in_link, in_reprints, in_lemmas = [0.0], [0.0], [0.0]
+    with timed(dedup, ["link"], in_link), timed(dedup, REPRINT_STAGE, in_reprints), \
+            timed(search, ["index_pending"], in_lemmas):
         started = time.perf_counter()
         if batched:
             for batch_start in range(start, start + count, BATCH):
@@ -145,7 +162,187 @@ def fill(db, corpus: Corpus, start: int, count: int, *, batched: bool) -> tuple[
         else:
             for number in range(start, start + count):
                 add_article(db, corpus.article(number))
-        return time.perf_counter() - started, in_link[0], in_reprints[0]
+        return time.perf_counter() - started, in_link[0], in_reprints[0], in_lemmas[0]
+
+
+def _prepared(numbered: list[tuple[int, Article]]) -> list[tuple[tuple, dedup.Doc]]:
+    """The `articles` row values and dedup features of each article, as `_add` would make them.
+
+    Runs in a worker process.
+    """
+    now = store.utc_now()
+    prepared = []
+    for article_id, article in numbered:
+        verdict = relevance.classify(article)
+        row = store._article_row(article, verdict.mfa, verdict.reasons, now)
+        doc = dedup.doc_features(article_id, row["url"], row["source"], row["title"], row["lead"], row["text"],
+                                 row["published"], row["fetched_at"], row["mfa"])
+        _ = doc.reprint_keys  # both key caches are filled here, so they travel with the pickled doc
+        doc.story.keys()
+        prepared.append(((article_id, *row.values()), doc))
+    return prepared
+
+
+class _Components:
+    """Union-find over article ids; an id never linked is its own component."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, item: int) -> int:
+        root = item
+        while (up := self.parent.get(root, root)) != root:
+            root = up
+        while item != root:  # path compression keeps later finds short
+            item, self.parent[item] = self.parent.get(item, item), root
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a != root_b:
+            self.parent[max(root_a, root_b)] = min(root_a, root_b)
+
+
+class BulkLinker:
+    """The reprint and story relations of `dedup.link`, decided in memory for docs in time order.
+
+    Each doc is compared with the earlier docs of its story window (and of REPRINT_HOURS for
+    copies) found through the same keys and decided by the same pairwise functions as `link`; the
+    components are the same because the relations are pairwise and symmetric.
+    """
+
+    def __init__(self) -> None:
+        self.story_hours: dict[int, dedup._Hour] = {}  # the story index of the last WINDOW_HOURS
+        self.docs: dict[int, dedup.Doc] = {}  # the docs of the last REPRINT_HOURS
+        self.hour_ids: dict[int, list[int]] = {}
+        self.by_reprint_key: dict[int, list[int]] = {}
+        self.reprints = _Components()
+        self.stories = _Components()
+        self.orders: dict[int, tuple[str, str]] = {}  # (sort_key, url) of docs in a reprint group
+        self.originals: dict[int, int] = {}  # reprint group root -> its earliest member
+        self.last_hour: int | None = None
+
+    def add(self, doc: dedup.Doc) -> None:
+        hour = doc.story.hour
+        if self.last_hour is not None and hour < self.last_hour:
+            raise ValueError("bulk linking needs the docs in time order")
+        self.last_hour = hour
+        self._evict(hour)
+        signature = np.frombuffer(doc.minhash, dtype=np.uint32)
+        reprint_ids = set()
+        for other_id in {i for key in doc.reprint_keys for i in self.by_reprint_key.get(key, ())}:
+            other = self.docs[other_id]
+            equal = int(np.count_nonzero(np.frombuffer(other.minhash, dtype=np.uint32) == signature))
+            if dedup.copy_by_estimate(equal, doc.n_shingles, other.n_shingles):
+                reprint_ids.add(other_id)
+                self._join_copies(doc, other)
+                self.stories.union(doc.article_id, other_id)
+        for bucket in self.story_hours.values():
+            candidates = dedup.ids_sharing(doc.story.keys(), bucket.by_key, stories.MIN_SHARED_KEYS)
+            candidates |= dedup.ids_sharing(doc.story.quote_ngrams, bucket.by_quote, stories.MIN_SHARED_QUOTES)
+            for other_id in candidates - reprint_ids:
+                if dedup.same_story(doc, bucket.docs[other_id], False):
+                    self.stories.union(doc.article_id, other_id)
+        self.story_hours.setdefault(hour, dedup._Hour(0)).add(doc)
+        self.docs[doc.article_id] = doc
+        self.hour_ids.setdefault(hour, []).append(doc.article_id)
+        for key in doc.reprint_keys:
+            self.by_reprint_key.setdefault(key, []).append(doc.article_id)
+
+    def _join_copies(self, a: dedup.Doc, b: dedup.Doc) -> None:
+        self.orders[a.article_id], self.orders[b.article_id] = a.order, b.order
+        originals = [self.originals.pop(root, root) for root in {self.reprints.find(a.article_id),
+                                                                 self.reprints.find(b.article_id)}]
+        self.reprints.union(a.article_id, b.article_id)
+        self.originals[self.reprints.find(a.article_id)] = min(originals, key=self.orders.__getitem__)
+
+    def original_of(self, article_id: int) -> int | None:
+        """The `reprint_of` of an article as far as the docs added so far tell (None: an original)."""
+        if article_id not in self.orders:
+            return None
+        original = self.originals[self.reprints.find(article_id)]
+        return None if original == article_id else original
+
+    def story_of(self, article_id: int) -> int:
+        """The story id of an article so far: the smallest article id of its component."""
+        return self.stories.find(article_id)
+
+    def _evict(self, hour: int) -> None:
+        """Forget the docs no later doc can be linked to (docs come in time order)."""
+        for old in [h for h in self.story_hours if h < hour - stories.WINDOW_HOURS]:
+            del self.story_hours[old]
+        for old in [h for h in self.hour_ids if h < hour - REPRINT_HOURS]:
+            for article_id in self.hour_ids.pop(old):
+                for key in self.docs.pop(article_id).reprint_keys:
+                    listed = self.by_reprint_key[key]
+                    listed.remove(article_id)
+                    if not listed:
+                        del self.by_reprint_key[key]
+
+def bulk_build(db: sqlite_utils.Database, corpus: Corpus, count: int, *, workers: int, lemma_index: bool) -> None:
+    """Fill an empty archive with articles 0..count-1 of `corpus`, with the rows `add_articles` would write."""
+    if db.execute("SELECT count(*) FROM articles").fetchone()[0]:
+        raise ValueError("bulk_build needs an empty archive")
+    triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'articles' "
+                          "AND sql LIKE '%AFTER INSERT%'").fetchall()
+    columns = ", ".join(["id", *store._article_row(Article(url="", source="", title="", text=""), False, [], "")])
+    linker = BulkLinker()
+    hours: set[int] = set()
+    written: dict[int, tuple[int | None, int]] = {}  # article id -> (reprint_of, story_id) as inserted
+    chunks = ([(n + 1, corpus.article(n)) for n in range(start, min(count, start + BULK_CHUNK))]
+              for start in range(0, count, BULK_CHUNK))
+    with db.conn:  # FTS rows are built once at the end; no lemma backlog is queued
+        for name, _ in triggers:
+            db.execute(f"DROP TRIGGER {name}")
+    for prepared in _in_workers(_prepared, chunks, workers):
+        for _, doc in prepared:
+            linker.add(doc)
+            hours.add(doc.story.hour)
+        # Links as known now; most are final, so the fix-up at the end rewrites few pages.
+        links = [(linker.original_of(doc.article_id), linker.story_of(doc.article_id)) for _, doc in prepared]
+        written.update((doc.article_id, link) for (_, doc), link in zip(prepared, links))
+        with db.conn:
+            marks = ", ".join("?" * (len(prepared[0][0]) + 2))
+            db.conn.executemany(f"INSERT INTO articles ({columns}, reprint_of, story_id) VALUES ({marks})",
+                                [(*row, *link) for (row, _), link in zip(prepared, links)])
+            db.conn.executemany("INSERT INTO dedup_docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                [dedup.doc_row(doc) for _, doc in prepared])
+            db.conn.executemany("INSERT OR IGNORE INTO dedup_keys VALUES (?, ?)",
+                                sorted((k, doc.article_id) for _, doc in prepared for k in doc.reprint_keys))
+    changed = [(*final, article_id) for article_id, link in written.items()
+               if (final := (linker.original_of(article_id), linker.story_of(article_id))) != link]
+    with db.conn:
+        db.conn.executemany("UPDATE articles SET reprint_of = ?, story_id = ? WHERE id = ?", changed)
+        db.conn.executemany("INSERT INTO dedup_hours VALUES (?, ?)", [(h, random.getrandbits(62)) for h in sorted(hours)])
+        rows = db.execute("SELECT a.story_id, a.title, d.sort_key, a.url, a.source, a.mfa FROM articles a "
+                          "JOIN dedup_docs d ON d.article_id = a.id ORDER BY a.story_id, d.sort_key, a.url")
+        db.conn.executemany(
+            "INSERT INTO stories (id, title, first_seen, last_seen, size, sources, mfa) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ((story_id, *dedup.story_summary([m[1:] for m in members]))
+             for story_id, members in itertools.groupby(rows, key=lambda r: r[0])),
+        )
+        db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+        for _, sql in triggers:
+            db.execute(sql)
+    if lemma_index:
+        search.rebuild_index(db)
+
+
+def _in_workers(function: Callable, items: Iterator, workers: int) -> Iterator:
+    """`map(function, items)` in `workers` processes (0: in this one), in order.
+
+    Unlike Pool.imap it takes items only as results are consumed, so a million generated
+    articles never wait in memory at once.
+    """
+    if not workers:
+        yield from map(function, items)
+        return
+    with multiprocessing.Pool(workers) as pool:
+        pending = [pool.apply_async(function, (item,)) for item in itertools.islice(items, 2 * workers)]
+        while pending:
+            result = pending.pop(0).get()
+            pending += [pool.apply_async(function, (item,)) for item in itertools.islice(items, 1)]
+            yield result
 
 
 def main() -> int:
@@ -155,13 +352,15 @@ def main() -> int:
     parser.add_argument("--day", type=int, default=500, help="articles in the added day")
     parser.add_argument("--per-day", type=int, default=500, help="articles published per day")
     parser.add_argument("--dir", default=None, help="directory for the databases (default: a temp dir)")
+    parser.add_argument("--workers", type=int, default=2, help="processes computing features for the bulk build")
+    parser.add_argument("--lemma-index", action="store_true", help="also lemmatize the bulk-built archive (slow)")
     args = parser.parse_args()
-    if min(args.articles, args.archive, args.day, args.per_day) < 1:
-        parser.error("all sizes must be positive")
+    if min(args.articles, args.archive, args.day, args.per_day) < 1 or args.workers < 0:
+        parser.error("sizes must be positive and --workers not negative")
 
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         db = open_archive(Path(tmp) / "throughput.db")
-        seconds, in_link, in_reprints = fill(db, Corpus(1, args.per_day), 0, args.articles, batched=True)
+        seconds, in_link, in_reprints, _ = fill(db, Corpus(1, args.per_day), 0, args.articles, batched=True)
         stats = dedup.stats(db)
         db.conn.close()
         print(f"reprint level (shingles, MinHash, LSH lookup, linking): {args.articles / in_reprints:.0f} articles/s")
@@ -173,18 +372,20 @@ def main() -> int:
         db = open_archive(Path(tmp) / "archive.db")
         corpus = Corpus(2, args.per_day)
         started = time.perf_counter()
-        fill(db, corpus, 0, args.archive, batched=True)
+        bulk_build(db, corpus, args.archive, workers=args.workers, lemma_index=args.lemma_index)
         build = time.perf_counter() - started
         db.conn.close()
         db = open_archive(Path(tmp) / "archive.db")  # a fresh process's connection: cold cache
-        seconds, in_link, _ = fill(db, corpus, args.archive, args.day, batched=False)
+        seconds, in_link, _, in_lemmas = fill(db, corpus, args.archive, args.day, batched=False)
         size = (Path(tmp) / "archive.db").stat().st_size
         db.conn.close()
-        print(f"archive of {args.archive} built in {build:.0f} s ({size / 2**20:.0f} MB); adding one day "
+        print(f"archive of {args.archive} bulk-built in {build:.0f} s ({size / 2**20:.0f} MB); adding one day "
               f"({args.day}, one add_article each) took {seconds:.2f} s, of which dedup+stories {in_link:.2f} s "
-              f"({in_link / args.day * 1000:.2f} ms per article)")
+              f"({in_link / args.day * 1000:.2f} ms per article) and the lemma index {in_lemmas:.2f} s "
+              f"(this process's caches start cold)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory (max RSS): {peak:.0f} MB")
+    workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory (max RSS): {peak:.0f} MB; largest bulk-build worker {workers_peak:.0f} MB")
     print("targets: reprint level >= 2000 articles/s; one day into 1M < 5 s; peak memory < 1 GB; "
           "dedup+stories well under 1 ms per article")
     return 0
