@@ -26,6 +26,7 @@ import functools
 import json
 import re
 import sqlite3
+import weakref
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -43,6 +44,14 @@ HIGHLIGHT = ("\x02", "\x03")  # snippet markers that cannot occur in article tex
 MORPH_TABLE = "articles_morph"
 MORPH_FTS = "articles_morph_fts"
 PENDING_TABLE = "articles_morph_pending"
+# Every word form already lemmatized, with its key. pymorphy3 needs 30-200 us a new form (the
+# most for names and words outside its dictionary) and each crawl is a new process, so without
+# it a day's 500 articles cost ~4 s of lemmatizing the same forms again (bench/stories_scale.py).
+KEYS_TABLE = "morph_keys"
+KEY_MEMO_LIMIT = 200_000  # forms kept in this process beside the table
+KEY_LOOKUP_CHUNK = 500
+# What the keys were computed with; the table is emptied when it changes.
+KEY_RULE = "first reading, lower-case, yo folded"
 
 _TOKEN = re.compile(r"\w+")
 _WORD = re.compile(r"\w+(?:-\w+)*")
@@ -155,16 +164,72 @@ def _parses(word: str) -> tuple:
     return tuple(seen.values())
 
 
+def _form_key(form: str) -> str:
+    """The index key of a lower-case word form (see word_key)."""
+    parses = _analyses(form)
+    return _fold(parses[0].normal_form if parses else form)
+
+
 @functools.lru_cache(maxsize=262144)
 def word_key(token: str) -> str:
     """The index key of one word: the lemma of its likeliest reading, lower-case, ё as е."""
-    parses = _analyses(token.lower())
-    return _fold(parses[0].normal_form if parses else token.lower())
+    return _form_key(token.lower())
 
 
 def index_text(text: str | None) -> str:
     """`text` as index keys, one per word, so FTS5 phrase positions still line up."""
     return " ".join(word_key(token) for token in _TOKEN.findall(text or ""))
+
+
+# Per open archive, so every archive's KEYS_TABLE gets the forms it has seen.
+_key_memos: weakref.WeakKeyDictionary[sqlite_utils.Database, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _keys_version() -> str:
+    meta = _morph().dictionary.meta
+    return (
+        f"pymorphy3 {pymorphy3.__version__}; {meta.get('source')} {meta.get('source_version')}"
+        f" rev {meta.get('source_revision')}; {KEY_RULE}"
+    )
+
+
+def _learn_keys(db: sqlite_utils.Database, texts: list[str | None]) -> dict[str, str]:
+    """The keys of every word form in `texts` (and others): from this process's memo, else
+    from KEYS_TABLE, else from pymorphy3 (and then saved to KEYS_TABLE, inside the caller's
+    transaction if there is one)."""
+    _key_memo = _key_memos.setdefault(db, {})
+    forms = {token.lower() for text in texts if text for token in _TOKEN.findall(text)}
+    if len(_key_memo) + len(forms) > KEY_MEMO_LIMIT:
+        _key_memo.clear()
+    missing = [form for form in forms if form not in _key_memo]
+    if not missing:
+        return _key_memo
+    version = _keys_version()
+    saved = db.execute("SELECT value FROM meta WHERE key = 'morph_keys_version'").fetchone()
+    if not saved or saved[0] != version:
+        with nullcontext() if db.conn.in_transaction else db.conn:
+            db.execute(f"DELETE FROM {KEYS_TABLE}")
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('morph_keys_version', ?)", [version])
+    for start in range(0, len(missing), KEY_LOOKUP_CHUNK):
+        chunk = missing[start : start + KEY_LOOKUP_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        _key_memo.update(db.execute(f"SELECT form, key FROM {KEYS_TABLE} WHERE form IN ({marks})", chunk))
+    new = [(form, _form_key(form)) for form in missing if form not in _key_memo]
+    if new:
+        with nullcontext() if db.conn.in_transaction else db.conn:
+            db.conn.executemany(f"INSERT OR IGNORE INTO {KEYS_TABLE} (form, key) VALUES (?, ?)", new)
+        _key_memo.update(new)
+    return _key_memo
+
+
+def _indexed(db: sqlite_utils.Database, rows: list[tuple]) -> list[tuple]:
+    """(id, title, lead, text) rows as lemma-index rows, with the keys looked up in bulk."""
+    memo = _learn_keys(db, [value for row in rows for value in row[1:]])
+
+    def keys(text: str | None) -> str:
+        return " ".join(memo[token.lower()] for token in _TOKEN.findall(text or ""))
+
+    return [(row[0], keys(row[1]), keys(row[2]), keys(row[3])) for row in rows]
 
 
 def _word_keys(word: str) -> set[str]:
@@ -231,6 +296,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     On an archive that predates it, every article is queued for indexing. Called by
     `store.ensure_schema` inside its transaction.
     """
+    if KEYS_TABLE not in db.table_names():
+        db.execute(f"CREATE TABLE {KEYS_TABLE} (form TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID")
     if PENDING_TABLE in db.table_names():
         return
     db.execute(f"CREATE TABLE {MORPH_TABLE} (id INTEGER PRIMARY KEY, title TEXT, lead TEXT, text TEXT)")
@@ -271,8 +338,7 @@ def rebuild_index(db: sqlite_utils.Database) -> int:
         cursor = db.conn.execute("SELECT id, title, lead, text FROM articles")
         while rows := cursor.fetchmany(INDEX_BATCH):
             db.conn.executemany(
-                f"INSERT INTO {MORPH_TABLE} (id, title, lead, text) VALUES (?, ?, ?, ?)",
-                [(r[0], index_text(r[1]), index_text(r[2]), index_text(r[3])) for r in rows],
+                f"INSERT INTO {MORPH_TABLE} (id, title, lead, text) VALUES (?, ?, ?, ?)", _indexed(db, rows)
             )
         db.execute(f"INSERT INTO {MORPH_FTS} ({MORPH_FTS}) VALUES ('rebuild')")
         _create_morph_triggers(db)
@@ -316,8 +382,7 @@ def index_pending(db: sqlite_utils.Database) -> int:
         with nullcontext() if db.conn.in_transaction else db.conn:
             db.conn.executemany(f"DELETE FROM {MORPH_TABLE} WHERE id = ?", [(r[0],) for r in rows])
             db.conn.executemany(
-                f"INSERT INTO {MORPH_TABLE} (id, title, lead, text) VALUES (?, ?, ?, ?)",
-                [(r[0], index_text(r[1]), index_text(r[2]), index_text(r[3])) for r in rows],
+                f"INSERT INTO {MORPH_TABLE} (id, title, lead, text) VALUES (?, ?, ?, ?)", _indexed(db, rows)
             )
             db.conn.executemany(f"DELETE FROM {PENDING_TABLE} WHERE id = ?", [(r[0],) for r in rows])
         done += len(rows)

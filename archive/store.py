@@ -16,7 +16,7 @@ import sqlite_utils
 
 from archive.models import Article, ExtractionFailure
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 VERIFY_EVERY = timedelta(hours=24)
 BUSY_TIMEOUT_MS = 30_000
 FTS_COLUMNS = ["title", "lead", "text"]

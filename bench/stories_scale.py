@@ -19,9 +19,11 @@ links, stories; `tests/test_bulk_build.py` checks it) without the per-article qu
 are computed by worker processes, linking runs in memory over a sliding window, rows go in with
 executemany in transactions of BULK_CHUNK articles and the FTS index is rebuilt once at the end.
 Its one assumption is that copies of an article appear within REPRINT_HOURS of it, which holds for
-this generator (it copies only the last ~2 hours of events). The lemma index (`search`) is rebuilt only with `--lemma-index`: it
-costs ~4 ms an article, over an hour for 1M, and leaving it empty for the background articles
-does not change what adding one day does (their lemmatization is per new article).
+this generator (it copies only the last ~2 hours of events). The lemma index is rebuilt at the end,
+as `search.rebuild_index` does for an archive loaded in bulk.
+
+With `--archive-file` the background archive is kept (with the generator's state beside it) and
+reused by later runs, which add the day to a copy of it: a 1M archive takes about an hour to build.
 
     .venv/bin/python bench/stories_scale.py                       # full size: 100k, 1M + 500
     .venv/bin/python bench/stories_scale.py --articles 5000 --archive 20000
@@ -32,8 +34,10 @@ from __future__ import annotations
 import argparse
 import itertools
 import multiprocessing
+import pickle
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -150,19 +154,21 @@ REPRINT_STAGE = ["shingles", "minhash", "head_key", "_reprint_matches", "_assign
 
 
 def fill(db, corpus: Corpus, start: int, count: int, *, batched: bool) -> tuple[float, float, float, float]:
-    """Add `count` articles; return (total seconds, seconds in dedup.link, seconds in the reprint
-    stage, seconds in the lemma index)."""
-    in_link, in_reprints, in_lemmas = [0.0], [0.0], [0.0]
+    """Add `count` articles; return (seconds adding, seconds in dedup.link, seconds in the reprint
+    stage, seconds in the lemma index). Generating the articles is not timed."""
+    in_link, in_reprints, in_lemmas, adding = [0.0], [0.0], [0.0], 0.0
     with timed(dedup, ["link"], in_link), timed(dedup, REPRINT_STAGE, in_reprints), \
             timed(search, ["index_pending"], in_lemmas):
-        started = time.perf_counter()
-        if batched:
-            for batch_start in range(start, start + count, BATCH):
-                add_articles(db, [corpus.article(n) for n in range(batch_start, min(start + count, batch_start + BATCH))])
-        else:
-            for number in range(start, start + count):
-                add_article(db, corpus.article(number))
-        return time.perf_counter() - started, in_link[0], in_reprints[0], in_lemmas[0]
+        for batch_start in range(start, start + count, BATCH):
+            batch = [corpus.article(n) for n in range(batch_start, min(start + count, batch_start + BATCH))]
+            started = time.perf_counter()
+            if batched:
+                add_articles(db, batch)
+            else:
+                for article in batch:
+                    add_article(db, article)
+            adding += time.perf_counter() - started
+    return adding, in_link[0], in_reprints[0], in_lemmas[0]
 
 
 def _prepared(numbered: list[tuple[int, Article]]) -> list[tuple[tuple, dedup.Doc]]:
@@ -279,7 +285,7 @@ class BulkLinker:
                     if not listed:
                         del self.by_reprint_key[key]
 
-def bulk_build(db: sqlite_utils.Database, corpus: Corpus, count: int, *, workers: int, lemma_index: bool) -> None:
+def bulk_build(db: sqlite_utils.Database, corpus: Corpus, count: int, *, workers: int) -> None:
     """Fill an empty archive with articles 0..count-1 of `corpus`, with the rows `add_articles` would write."""
     if db.execute("SELECT count(*) FROM articles").fetchone()[0]:
         raise ValueError("bulk_build needs an empty archive")
@@ -324,8 +330,7 @@ def bulk_build(db: sqlite_utils.Database, corpus: Corpus, count: int, *, workers
         db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
         for _, sql in triggers:
             db.execute(sql)
-    if lemma_index:
-        search.rebuild_index(db)
+    search.rebuild_index(db)
 
 
 def _in_workers(function: Callable, items: Iterator, workers: int) -> Iterator:
@@ -345,6 +350,24 @@ def _in_workers(function: Callable, items: Iterator, workers: int) -> Iterator:
             yield result
 
 
+def _background_archive(args: argparse.Namespace, tmp: Path) -> tuple[Path, Corpus, str]:
+    """The archive the day is added to, the generator as it stood after it, and how it was made."""
+    path = Path(args.archive_file) if args.archive_file else tmp / "archive.db"
+    state = path.with_name(path.name + ".corpus")
+    if path.exists() and state.exists():
+        return path, pickle.loads(state.read_bytes()), "reused"
+    for stale in (path, state, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    db = open_archive(path)
+    corpus = Corpus(2, args.per_day)
+    started = time.perf_counter()
+    bulk_build(db, corpus, args.archive, workers=args.workers)
+    built = f"bulk-built in {time.perf_counter() - started:.0f} s"
+    db.conn.close()
+    state.write_bytes(pickle.dumps(corpus))
+    return path, corpus, built
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000, help="articles for the throughput run")
@@ -353,7 +376,8 @@ def main() -> int:
     parser.add_argument("--per-day", type=int, default=500, help="articles published per day")
     parser.add_argument("--dir", default=None, help="directory for the databases (default: a temp dir)")
     parser.add_argument("--workers", type=int, default=2, help="processes computing features for the bulk build")
-    parser.add_argument("--lemma-index", action="store_true", help="also lemmatize the bulk-built archive (slow)")
+    parser.add_argument("--archive-file", default=None,
+                        help="keep the background archive here and reuse it if it exists (the day goes into a copy)")
     args = parser.parse_args()
     if min(args.articles, args.archive, args.day, args.per_day) < 1 or args.workers < 0:
         parser.error("sizes must be positive and --workers not negative")
@@ -369,17 +393,16 @@ def main() -> int:
               f"per article ({in_link / seconds:.0%} of the time)")
         print(f"  reprints {stats.reprints}, stories {stats.stories}, multi-outlet stories {stats.multi_source_stories}")
 
-        db = open_archive(Path(tmp) / "archive.db")
-        corpus = Corpus(2, args.per_day)
-        started = time.perf_counter()
-        bulk_build(db, corpus, args.archive, workers=args.workers, lemma_index=args.lemma_index)
-        build = time.perf_counter() - started
-        db.conn.close()
-        db = open_archive(Path(tmp) / "archive.db")  # a fresh process's connection: cold cache
+        background, corpus, built = _background_archive(args, Path(tmp))
+        day_db = Path(tmp) / "day.db"
+        shutil.copyfile(background, day_db)  # WAL checkpointed: the builder's connection was closed
+        db = open_archive(day_db)  # a fresh process's connection: cold cache
+        if db.execute("SELECT count(*) FROM articles").fetchone()[0] != args.archive:
+            raise SystemExit(f"{background} does not hold {args.archive} articles; remove it or pass its size")
         seconds, in_link, _, in_lemmas = fill(db, corpus, args.archive, args.day, batched=False)
-        size = (Path(tmp) / "archive.db").stat().st_size
+        size = day_db.stat().st_size
         db.conn.close()
-        print(f"archive of {args.archive} bulk-built in {build:.0f} s ({size / 2**20:.0f} MB); adding one day "
+        print(f"archive of {args.archive} {built} ({size / 2**20:.0f} MB); adding one day "
               f"({args.day}, one add_article each) took {seconds:.2f} s, of which dedup+stories {in_link:.2f} s "
               f"({in_link / args.day * 1000:.2f} ms per article) and the lemma index {in_lemmas:.2f} s "
               f"(this process's caches start cold)")

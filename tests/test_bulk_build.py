@@ -33,6 +33,9 @@ def _snapshot(db) -> dict:
             for story_id, title, first, last, size, sources, mfa in db.execute(
                 "SELECT id, title, first_seen, last_seen, size, sources, mfa FROM stories")),
         "fts": db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'сказал' ORDER BY rowid").fetchall(),
+        "lemmas": db.execute("SELECT id, title, lead, text FROM articles_morph ORDER BY id").fetchall(),
+        "lemma_fts": db.execute(
+            "SELECT rowid FROM articles_morph_fts WHERE articles_morph_fts MATCH 'сказать' ORDER BY rowid").fetchall(),
     }
 
 
@@ -42,7 +45,7 @@ def test_bulk_build_equals_the_pipeline(tmp_path):
     for start in range(0, ARTICLES, 400):
         add_articles(normal, [corpus.article(n) for n in range(start, start + 400)])
     bulk = open_archive(tmp_path / "bulk.db")
-    stories_scale.bulk_build(bulk, stories_scale.Corpus(3, PER_DAY), ARTICLES, workers=0, lemma_index=False)
+    stories_scale.bulk_build(bulk, stories_scale.Corpus(3, PER_DAY), ARTICLES, workers=0)
 
     expected, built = _snapshot(normal), _snapshot(bulk)
     assert sum(1 for row in expected["articles"] if row[-1] is not None) > 100, "the corpus has reprints"
@@ -56,7 +59,7 @@ def test_bulk_built_archive_takes_new_articles_like_the_pipeline(tmp_path):
     """Triggers are back after the bulk build: a day added normally is indexed and linked as usual."""
     corpus = stories_scale.Corpus(4, PER_DAY)
     bulk = open_archive(tmp_path / "bulk.db")
-    stories_scale.bulk_build(bulk, corpus, 600, workers=1, lemma_index=True)
+    stories_scale.bulk_build(bulk, corpus, 600, workers=1)
     add_articles(bulk, [corpus.article(n) for n in range(600, 700)])
 
     normal = open_archive(tmp_path / "normal.db")

@@ -310,3 +310,31 @@ def test_filters_reach_past_the_first_ranked_batch(archive_db, limit):
         assert wanted, source
         assert [h.url for h in search(db, "россиянина Ростов", all_articles=True, source=source, limit=limit)] == wanted[:limit]
     assert [h.url for h in search(db, "россиянина Ростов", all_articles=True, limit=limit)] == ranked[:limit]
+
+
+def test_word_form_keys_are_kept_in_the_archive_and_dropped_when_the_analyzer_changes(tmp_path):
+    """A new process reads the keys of forms already seen from the archive (pymorphy3 is slow
+    on a cold start); keys made by another pymorphy3 or dictionary version are not trusted."""
+    from archive import search as search_module
+
+    db = open_archive(tmp_path / "a.db")
+    _add(db, "galuzin")
+    assert db.execute("SELECT key FROM morph_keys WHERE form = 'армянским'").fetchone() == ("армянский",)
+    # A stand-in key, so the test can tell a key read from the table from a recomputed one.
+    with db.conn:
+        db.execute("UPDATE morph_keys SET key = 'ключизархива' WHERE form = 'армянским'")
+    search_module._key_memos.pop(db)  # as in a new process
+    _add(db, "weather")  # "бакинском", not yet seen
+    with db.conn:
+        db.execute("UPDATE articles SET text = text || ' Армянским дипломатам.' WHERE url LIKE '%weather'")
+    index_pending(db)
+    assert "ключизархива" in db.execute("SELECT text FROM articles_morph WHERE id = (SELECT id FROM articles WHERE url LIKE '%weather')").fetchone()[0]
+
+    with db.conn:
+        db.execute("UPDATE meta SET value = 'pymorphy3 0.1' WHERE key = 'morph_keys_version'")
+        db.execute("UPDATE articles SET text = text || ' Ещё раз.' WHERE url LIKE '%weather'")
+    search_module._key_memos.pop(db)
+    index_pending(db)
+    weather = db.execute("SELECT text FROM articles_morph WHERE id = (SELECT id FROM articles WHERE url LIKE '%weather')").fetchone()[0]
+    assert "ключизархива" not in weather and "армянский" in weather
+    assert db.execute("SELECT key FROM morph_keys WHERE form = 'армянским'").fetchone() == ("армянский",)
