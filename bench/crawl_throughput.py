@@ -5,6 +5,11 @@ every source is on loopback), then times bare `trafilatura.extract` over the sam
 in the same run. The target is a ratio of at least 0.8: discovery, fetching, storing,
 classifying, dedup and indexing add no more than a quarter to extraction's cost.
 
+It also crawls the same mirror once more with the item pipeline replaced by one that drops each
+page (in a child process: Scrapy's reactor runs once per process). That run costs what Scrapy
+costs to discover and fetch, and bounds what any pipeline built on it can reach: a single-process
+crawl that also extracts cannot beat bare / (fetch-only + bare).
+
 Besides the wall-clock ratio (how fast an archive fills) it prints the CPU-time ratio (what the
 crawl costs, its process and any child processes it waited for, against bare extraction), which
 stays comparable should the crawl ever use more than one core.
@@ -15,6 +20,7 @@ stays comparable should the crawl ever use more than one core.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import resource
 import subprocess
@@ -69,12 +75,54 @@ def mirror_process(pages: int):
         proc.wait()
 
 
+class DiscardPipeline:
+    """The fetch-only run's item pipeline: the page is dropped as soon as Scrapy hands it over."""
+
+    def process_item(self, item: dict, spider) -> dict:
+        spider.report.source(item["source"]).stored("new")
+        return {"url": item["entry"].url, "status": "discarded"}
+
+
+def fetch_only(config_path: Path, base_urls: dict[str, str], db_path: Path) -> None:
+    """Crawl with DiscardPipeline and print {pages, seconds, cpu} as JSON (runs in a child process)."""
+    import archive.crawl
+
+    project_settings = archive.crawl.scrapy_settings
+
+    def discarding_settings(config, sources):
+        settings = project_settings(config, sources)
+        settings.set("ITEM_PIPELINES", {f"{__name__}.DiscardPipeline": 300}, priority="cmdline")
+        return settings
+
+    archive.crawl.scrapy_settings = discarding_settings
+    config = load_config(config_path, base_urls)
+    started, started_cpu = time.perf_counter(), cpu_seconds()
+    report = run_crawl(config, config.select(None), str(db_path))
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - started_cpu
+    pages = sum(rep.new for rep in report.sources.values())
+    print(json.dumps({"pages": pages, "seconds": seconds, "cpu": cpu}))
+
+
+def run_fetch_only(config_path: Path, base_urls: dict[str, str], db_path: Path) -> dict:
+    child = subprocess.run(
+        [sys.executable, __file__, "--fetch-only-child", json.dumps([str(config_path), base_urls, str(db_path)])],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    )
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000, help="generated article pages in the mirror")
+    parser.add_argument("--fetch-only-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.fetch_only_child:
+        config_path, base_urls, db_path = json.loads(args.fetch_only_child)
+        fetch_only(Path(config_path), base_urls, Path(db_path))
+        return
     tmp = Path(tempfile.mkdtemp(prefix="mfa-bench-"))
     with mirror_process(args.pages) as base_urls:
+        floor = run_fetch_only(bench_config(tmp), base_urls, tmp / "fetch-only.db")
         config = load_config(bench_config(tmp), base_urls)
         db_path = tmp / "archive.db"
         started, started_cpu = time.perf_counter(), cpu_seconds()
@@ -101,6 +149,10 @@ def main() -> None:
     print(f"bare trafilatura.extract on the same HTML:                              {bare_rate:8.1f} pages/s")
     print(f"ratio pipeline / bare extraction, wall clock: {crawl_rate / bare_rate:.2f} (target >= 0.80)")
     print(f"ratio pipeline / bare extraction, CPU time:   {bare_cpu / crawl_cpu:.2f} (pages per CPU second)")
+    fetch_ms, bare_ms = floor["seconds"] / floor["pages"] * 1000, bare_s / len(pages) * 1000
+    print(f"fetch only (Scrapy, pages dropped): {floor['pages']} pages, {fetch_ms:.2f} ms/page wall, "
+          f"{floor['cpu'] / floor['pages'] * 1000:.2f} ms/page CPU; bare extraction {bare_ms:.2f} ms/page")
+    print(f"bound for one process that fetches and extracts: ratio <= {bare_ms / (fetch_ms + bare_ms):.2f}")
 
 
 if __name__ == "__main__":

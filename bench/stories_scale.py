@@ -11,8 +11,9 @@ and rewrites that keep the names, topic words and quote; the same people return 
 2. ingest throughput through `archive.pipeline.add_articles` (classify, store with FTS, search
    index, dedup, stories), and dedup+stories alone (time inside `dedup.link`);
 3. the time to add one day (`--day` new articles, one `add_article` call each, as the crawler
-   does) to an archive of `--archive` articles made beforehand by `bulk_build`;
-4. peak memory (max RSS) of the process and of the bulk build's workers.
+   does) to an archive of `--archive` articles made beforehand by `bulk_build`, in a new process
+   as a scheduled crawl is (cold caches);
+4. peak memory: of the process adding the day, and of the benchmark's own process and workers.
 
 `bulk_build` writes the same rows `add_articles` would (articles, dedup features and keys, reprint
 links, stories; `tests/test_bulk_build.py` checks it) without the per-article queries: features
@@ -33,11 +34,13 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import multiprocessing
 import pickle
 import random
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -350,12 +353,17 @@ def _in_workers(function: Callable, items: Iterator, workers: int) -> Iterator:
             yield result
 
 
-def _background_archive(args: argparse.Namespace, tmp: Path) -> tuple[Path, Corpus, str]:
-    """The archive the day is added to, the generator as it stood after it, and how it was made."""
+def _state_path(archive: Path) -> Path:
+    """Where the generator's state after building `archive` is kept (the day continues from it)."""
+    return archive.with_name(archive.name + ".corpus")
+
+
+def _background_archive(args: argparse.Namespace, tmp: Path) -> tuple[Path, str]:
+    """The archive the day is added to (its generator state saved beside it), and how it was made."""
     path = Path(args.archive_file) if args.archive_file else tmp / "archive.db"
-    state = path.with_name(path.name + ".corpus")
+    state = _state_path(path)
     if path.exists() and state.exists():
-        return path, pickle.loads(state.read_bytes()), "reused"
+        return path, "reused"
     for stale in (path, state, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
     db = open_archive(path)
@@ -365,7 +373,26 @@ def _background_archive(args: argparse.Namespace, tmp: Path) -> tuple[Path, Corp
     built = f"bulk-built in {time.perf_counter() - started:.0f} s"
     db.conn.close()
     state.write_bytes(pickle.dumps(corpus))
-    return path, corpus, built
+    return path, built
+
+
+def add_day(db_path: Path, state: Path, archive_size: int, day: int) -> dict:
+    """Add `day` articles, continuing the saved generator, one add_article each (runs in a child)."""
+    corpus = pickle.loads(state.read_bytes())
+    db = open_archive(db_path)
+    if db.execute("SELECT count(*) FROM articles").fetchone()[0] != archive_size:
+        raise SystemExit(f"the archive does not hold {archive_size} articles; remove it or pass its size")
+    seconds, in_link, _, in_lemmas = fill(db, corpus, archive_size, day, batched=False)
+    db.conn.close()
+    return {"seconds": seconds, "in_link": in_link, "in_lemmas": in_lemmas, "peak_mb": _peak_mb()}
+
+
+def _peak_mb() -> float:
+    """This process's own peak resident memory (VmHWM; ru_maxrss can carry a parent's across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> int:
@@ -378,7 +405,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="processes computing features for the bulk build")
     parser.add_argument("--archive-file", default=None,
                         help="keep the background archive here and reuse it if it exists (the day goes into a copy)")
+    parser.add_argument("--add-day-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.add_day_child:
+        db_path, state, archive_size, day = json.loads(args.add_day_child)
+        print(json.dumps(add_day(Path(db_path), Path(state), archive_size, day)))
+        return 0
     if min(args.articles, args.archive, args.day, args.per_day) < 1 or args.workers < 0:
         parser.error("sizes must be positive and --workers not negative")
 
@@ -393,22 +425,26 @@ def main() -> int:
               f"per article ({in_link / seconds:.0%} of the time)")
         print(f"  reprints {stats.reprints}, stories {stats.stories}, multi-outlet stories {stats.multi_source_stories}")
 
-        background, corpus, built = _background_archive(args, Path(tmp))
+        background, built = _background_archive(args, Path(tmp))
         day_db = Path(tmp) / "day.db"
         shutil.copyfile(background, day_db)  # WAL checkpointed: the builder's connection was closed
-        db = open_archive(day_db)  # a fresh process's connection: cold cache
-        if db.execute("SELECT count(*) FROM articles").fetchone()[0] != args.archive:
-            raise SystemExit(f"{background} does not hold {args.archive} articles; remove it or pass its size")
-        seconds, in_link, _, in_lemmas = fill(db, corpus, args.archive, args.day, batched=False)
+        # A new process, as each scheduled crawl is: its caches start cold, its memory is its own.
+        child = subprocess.run(
+            [sys.executable, __file__, "--add-day-child", json.dumps([str(day_db), str(_state_path(background)), args.archive, args.day])],
+            capture_output=True, text=True,
+        )
+        if child.returncode:
+            raise SystemExit(child.stderr.strip().splitlines()[-1])
+        day = json.loads(child.stdout)
         size = day_db.stat().st_size
-        db.conn.close()
         print(f"archive of {args.archive} {built} ({size / 2**20:.0f} MB); adding one day "
-              f"({args.day}, one add_article each) took {seconds:.2f} s, of which dedup+stories {in_link:.2f} s "
-              f"({in_link / args.day * 1000:.2f} ms per article) and the lemma index {in_lemmas:.2f} s "
-              f"(this process's caches start cold)")
+              f"({args.day}, one add_article each, in a new process) took {day['seconds']:.2f} s, of which "
+              f"dedup+stories {day['in_link']:.2f} s ({day['in_link'] / args.day * 1000:.2f} ms per article) "
+              f"and the lemma index {day['in_lemmas']:.2f} s; that process's peak memory {day['peak_mb']:.0f} MB")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak memory (max RSS): {peak:.0f} MB; largest bulk-build worker {workers_peak:.0f} MB")
+    print(f"peak memory (max RSS) of the throughput run and bulk build: {peak:.0f} MB; "
+          f"largest child (a bulk-build worker or the day) {workers_peak:.0f} MB")
     print("targets: reprint level >= 2000 articles/s; one day into 1M < 5 s; peak memory < 1 GB; "
           "dedup+stories well under 1 ms per article")
     return 0

@@ -145,6 +145,11 @@ def _handler_for(mirror: Mirror, site: str) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "nginx"
         sys_version = ""
+        # Keep-alive, as the real sites' nginx does: a crawl reuses its connections. Headers
+        # and body go out in separate writes, so without TCP_NODELAY each response would wait
+        # ~40 ms for the client's delayed ACK.
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             self._answer(send_body=True)
@@ -170,6 +175,8 @@ def _handler_for(mirror: Mirror, site: str) -> type[BaseHTTPRequestHandler]:
                 return
             behaviour = snapshot.behaviours.get(self.path.split("?", 1)[0])
             if behaviour is not None:
+                # A hostile answer may leave the connection in any state: never reuse it.
+                self.close_connection = True
                 status = behaviour(self)
                 mirror._record(AccessEntry(site, self.command, self.path, status, "article", dict(self.headers.items()), arrived))
                 return
