@@ -77,7 +77,7 @@ def open_archive(path: str | Path, *, create: bool = True, verify: bool = False)
     """Open (and if needed create) the archive at `path`, with the pragmas every process needs.
 
     Raises ArchiveError for a missing file (when `create` is false), a file that is not SQLite,
-    or an SQLite database that is not an mfa-archive. With `verify` (for unattended writers),
+    or an SQLite database that is not an mfa-archive. With `verify` (for every command that writes),
     a file not checked for VERIFY_EVERY is checked first, so a damaged archive is refused
     instead of being written to, every 15 minutes, for months.
     """

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"no such file: {path}")
-    db = open_archive(args.db)
+    db = open_archive(args.db, verify=True)
     try:
         summary = ingest_file(db, path, errors=sys.stderr)
     finally:

@@ -17,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
     from archive.dedup import recluster
     from archive.store import open_archive
 
-    db = open_archive(args.db, create=False)
+    db = open_archive(args.db, create=False, verify=True)
     try:
         stats = recluster(db)
     finally:

@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
             date.fromisoformat(args.since)
         except ValueError:
             raise UserError(f"--since {args.since!r} is not a date (YYYY-MM-DD)") from None
-    db = open_archive(args.db, create=False)
+    db = open_archive(args.db, create=False, verify=True)
     report = reextract(db, source=args.source, since=args.since)
     print(report.summary())
     for url, why in report.regressions[:SHOW_FAILURES]:
