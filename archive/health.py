@@ -25,6 +25,7 @@ DAYS = 30
 @dataclass
 class Health:
     last_runs: list[dict] = field(default_factory=list)
+    running: list[dict] = field(default_factory=list)  # {source, started_at} of the crawl in progress
     per_day: list[tuple[str, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -109,6 +110,8 @@ def check_health(db: sqlite_utils.Database, *, crawl_running: bool, now: datetim
             later = db.execute("SELECT 1 FROM runs WHERE source = ? AND id > ? LIMIT 1", [source, run_id]).fetchone()
             if later or not crawl_running:
                 health.warnings.append(f"{source}: the run started {started} did not finish")
+            else:
+                health.running.append({"source": source, "started_at": started})
         for warning in (_quiet_warning(db, source, now), _growth_warning(db, source)):
             if warning:
                 health.warnings.append(warning)

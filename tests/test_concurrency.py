@@ -128,6 +128,9 @@ def test_status_does_not_call_a_running_crawl_dead(contended):
     assert statuses
     for status in statuses:
         assert not [w for w in status["warnings"] if "did not finish" in w], status["warnings"]
+    running = [run for status in statuses for run in status["running"]]
+    assert running, "a status taken during the crawl lists it as running"
+    assert {run["source"] for run in running} <= {"tass", "newsru"} and all(run["started_at"] for run in running)
 
 
 def test_a_second_crawl_exits_75(contended):

@@ -28,7 +28,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         for run_row in health.last_runs:
             print(f"{run_row['source']}: last run {run_row['started_at']}, {run_row['status']}: {run_row['message']}")
-        if not health.last_runs:
+        for run_row in health.running:
+            print(f"{run_row['source']}: crawling now, since {run_row['started_at']}")
+        if not health.last_runs and not health.running:
             print("No crawl has run on this archive yet.")
         counts = [n for _, n in health.per_day]
         print(f"Articles per day, last {len(counts)} days: {sparkline(counts)} (total {sum(counts)}, max {max(counts)})")
