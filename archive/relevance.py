@@ -129,7 +129,7 @@ def load_rules(path: Path = DEFAULT_RULES) -> tuple[Rules, dict, dict]:
     Classifying runs for every article of a crawl, so the file is parsed once and then only
     its modification time is checked (an edit applies without restarting the scheduler).
     """
-    path = Path(path).resolve()
+    path = Path(path)
     try:
         mtime = path.stat().st_mtime
     except FileNotFoundError:
