@@ -8,7 +8,8 @@ classifying, dedup and indexing add no more than a quarter to extraction's cost.
 It also crawls the same mirror once more with the item pipeline replaced by one that drops each
 page (in a child process: Scrapy's reactor runs once per process). That run costs what Scrapy
 costs to discover and fetch, and bounds what any pipeline built on it can reach: a single-process
-crawl that also extracts cannot beat bare / (fetch-only + bare).
+crawl that also extracts cannot beat bare / (fetch-only + bare). Nor can any crawl that spreads this
+pipeline's CPU time over the machine's cores beat cores x the CPU-time ratio.
 
 Besides the wall-clock ratio (how fast an archive fills) it prints the CPU-time ratio (what the
 crawl costs, its process and any child processes it waited for, against bare extraction), which
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import subprocess
@@ -153,6 +155,9 @@ def main() -> None:
     print(f"fetch only (Scrapy, pages dropped): {floor['pages']} pages, {fetch_ms:.2f} ms/page wall, "
           f"{floor['cpu'] / floor['pages'] * 1000:.2f} ms/page CPU; bare extraction {bare_ms:.2f} ms/page")
     print(f"bound for one process that fetches and extracts: ratio <= {bare_ms / (fetch_ms + bare_ms):.2f}")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    print(f"bound for this pipeline's CPU time spread perfectly over this machine's {cores} cores: "
+          f"ratio <= {cores * bare_cpu / crawl_cpu:.2f}")
 
 
 if __name__ == "__main__":
