@@ -197,13 +197,13 @@ def _learn_keys(db: sqlite_utils.Database, texts: list[str | None]) -> dict[str,
     """The keys of every word form in `texts` (and others): from this process's memo, else
     from KEYS_TABLE, else from pymorphy3 (and then saved to KEYS_TABLE, inside the caller's
     transaction if there is one)."""
-    _key_memo = _key_memos.setdefault(db, {})
+    memo = _key_memos.setdefault(db, {})
     forms = {token.lower() for text in texts if text for token in _TOKEN.findall(text)}
-    if len(_key_memo) + len(forms) > KEY_MEMO_LIMIT:
-        _key_memo.clear()
-    missing = [form for form in forms if form not in _key_memo]
+    if len(memo) + len(forms) > KEY_MEMO_LIMIT:
+        memo.clear()
+    missing = [form for form in forms if form not in memo]
     if not missing:
-        return _key_memo
+        return memo
     version = _keys_version()
     saved = db.execute("SELECT value FROM meta WHERE key = 'morph_keys_version'").fetchone()
     if not saved or saved[0] != version:
@@ -213,13 +213,13 @@ def _learn_keys(db: sqlite_utils.Database, texts: list[str | None]) -> dict[str,
     for start in range(0, len(missing), KEY_LOOKUP_CHUNK):
         chunk = missing[start : start + KEY_LOOKUP_CHUNK]
         marks = ",".join("?" * len(chunk))
-        _key_memo.update(db.execute(f"SELECT form, key FROM {KEYS_TABLE} WHERE form IN ({marks})", chunk))
-    new = [(form, _form_key(form)) for form in missing if form not in _key_memo]
+        memo.update(db.execute(f"SELECT form, key FROM {KEYS_TABLE} WHERE form IN ({marks})", chunk))
+    new = [(form, _form_key(form)) for form in missing if form not in memo]
     if new:
         with nullcontext() if db.conn.in_transaction else db.conn:
             db.conn.executemany(f"INSERT OR IGNORE INTO {KEYS_TABLE} (form, key) VALUES (?, ?)", new)
-        _key_memo.update(new)
-    return _key_memo
+        memo.update(new)
+    return memo
 
 
 def _indexed(db: sqlite_utils.Database, rows: list[tuple]) -> list[tuple]:
