@@ -1,7 +1,7 @@
 """Integrity and consistency checks of an archive, and the repairs that are safe to make.
 
 SQLite's own `integrity_check` says the file is sound; the other checks say the archive's
-derived data (the FTS index, versions, stories) still agrees with its articles.
+derived data (the FTS index, the lemma index, versions, stories) still agrees with its articles.
 """
 
 from __future__ import annotations
@@ -49,6 +49,13 @@ def find_problems(db: sqlite_utils.Database) -> list[Problem]:
     empty = db.execute("SELECT count(*) FROM articles WHERE text IS NULL OR trim(text) = ''").fetchone()[0]
     if empty:
         problems.append(Problem("articles", f"{empty} articles have no text", False))
+    saved = db.execute("SELECT value FROM meta WHERE key = 'morph_keys_version'").fetchone()
+    if saved:
+        from archive import search
+
+        current = search.keys_version()
+        if saved[0] != current:
+            problems.append(Problem("lemmas", f"the lemma index was made by {saved[0]}, not {current}", True))
     if "stories" in db.table_names():
         missing = db.execute(
             "SELECT count(DISTINCT story_id) FROM articles WHERE story_id IS NOT NULL "
@@ -72,6 +79,11 @@ def repair(db: sqlite_utils.Database, problems: list[Problem]) -> list[str]:
         with db.conn:
             db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
         done.append("rebuilt the full-text index")
+    if "lemmas" in kinds:
+        from archive import search
+
+        search.rebuild_index(db)
+        done.append("rebuilt the lemma index with this pymorphy3")
     if "stories" in kinds:
         from archive import dedup
 

@@ -185,7 +185,8 @@ def index_text(text: str | None) -> str:
 _key_memos: weakref.WeakKeyDictionary[sqlite_utils.Database, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
-def _keys_version() -> str:
+def keys_version() -> str:
+    """What lemma keys made in this process are made with: pymorphy3 and its dictionary."""
     meta = _morph().dictionary.meta
     return (
         f"pymorphy3 {pymorphy3.__version__}; {meta.get('source')} {meta.get('source_version')}"
@@ -204,12 +205,7 @@ def _learn_keys(db: sqlite_utils.Database, texts: list[str | None]) -> dict[str,
     missing = [form for form in forms if form not in memo]
     if not missing:
         return memo
-    version = _keys_version()
-    saved = db.execute("SELECT value FROM meta WHERE key = 'morph_keys_version'").fetchone()
-    if not saved or saved[0] != version:
-        with nullcontext() if db.conn.in_transaction else db.conn:
-            db.execute(f"DELETE FROM {KEYS_TABLE}")
-            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('morph_keys_version', ?)", [version])
+    _drop_stale_keys(db)
     for start in range(0, len(missing), KEY_LOOKUP_CHUNK):
         chunk = missing[start : start + KEY_LOOKUP_CHUNK]
         marks = ",".join("?" * len(chunk))
@@ -220,6 +216,17 @@ def _learn_keys(db: sqlite_utils.Database, texts: list[str | None]) -> dict[str,
             db.conn.executemany(f"INSERT OR IGNORE INTO {KEYS_TABLE} (form, key) VALUES (?, ?)", new)
         memo.update(new)
     return memo
+
+
+def _drop_stale_keys(db: sqlite_utils.Database) -> None:
+    """Empty KEYS_TABLE if another pymorphy3 or dictionary filled it (in the caller's transaction
+    if there is one)."""
+    version = keys_version()
+    saved = db.execute("SELECT value FROM meta WHERE key = 'morph_keys_version'").fetchone()
+    if not saved or saved[0] != version:
+        with nullcontext() if db.conn.in_transaction else db.conn:
+            db.execute(f"DELETE FROM {KEYS_TABLE}")
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('morph_keys_version', ?)", [version])
 
 
 def _indexed(db: sqlite_utils.Database, rows: list[tuple]) -> list[tuple]:
@@ -335,6 +342,7 @@ def rebuild_index(db: sqlite_utils.Database) -> int:
         for suffix in ("ai", "ad", "au"):
             db.execute(f"DROP TRIGGER IF EXISTS {MORPH_TABLE}_{suffix}")
         db.execute(f"DELETE FROM {MORPH_TABLE}")
+        _drop_stale_keys(db)
         cursor = db.conn.execute("SELECT id, title, lead, text FROM articles")
         while rows := cursor.fetchmany(INDEX_BATCH):
             db.conn.executemany(

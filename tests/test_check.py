@@ -134,3 +134,22 @@ def test_missing_archive_is_one_line_exit_2(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == f"mfa-archive check: error: no archive at {tmp_path / 'none.db'}"
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_lemma_index_made_by_another_pymorphy3_is_found_and_rebuilt(archive):
+    conn = sqlite3.connect(archive)
+    conn.execute("UPDATE meta SET value = 'pymorphy3 0.1' WHERE key = 'morph_keys_version'")
+    # A stale key, as another analyzer version might have made it, and a lemma row built with it.
+    conn.execute("UPDATE morph_keys SET key = 'старыйключ' WHERE form = 'захарова'")
+    conn.execute("UPDATE articles_morph SET title = replace(title, 'захаров', 'старыйключ') WHERE id = 1")
+    conn.commit()
+    conn.close()
+    found = _check(archive)
+    assert found.returncode == 1
+    assert "PROBLEM lemmas: the lemma index was made by pymorphy3 0.1, not pymorphy3 " in found.stdout
+    repaired = _check(archive, "--repair")
+    assert "REPAIRED rebuilt the lemma index with this pymorphy3" in repaired.stdout, repaired.stdout
+    assert _check(archive).returncode == 0
+    conn = sqlite3.connect(archive)
+    assert "старыйключ" not in conn.execute("SELECT title FROM articles_morph WHERE id = 1").fetchone()[0]
+    assert conn.execute("SELECT count(*) FROM morph_keys WHERE key = 'старыйключ'").fetchone() == (0,)
