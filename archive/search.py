@@ -194,12 +194,11 @@ def keys_version() -> str:
     )
 
 
-def _learn_keys(db: sqlite_utils.Database, texts: list[str | None]) -> dict[str, str]:
-    """The keys of every word form in `texts` (and others): from this process's memo, else
-    from KEYS_TABLE, else from pymorphy3 (and then saved to KEYS_TABLE, inside the caller's
-    transaction if there is one)."""
+def _learn_keys(db: sqlite_utils.Database, forms: set[str]) -> dict[str, str]:
+    """A memo holding the key of every lower-case word form in `forms`: from this process's
+    memo, else from KEYS_TABLE, else from pymorphy3 (and then saved to KEYS_TABLE, inside the
+    caller's transaction if there is one)."""
     memo = _key_memos.setdefault(db, {})
-    forms = {token.lower() for text in texts if text for token in _TOKEN.findall(text)}
     if len(memo) + len(forms) > KEY_MEMO_LIMIT:
         memo.clear()
     missing = [form for form in forms if form not in memo]
@@ -231,12 +230,9 @@ def _drop_stale_keys(db: sqlite_utils.Database) -> None:
 
 def _indexed(db: sqlite_utils.Database, rows: list[tuple]) -> list[tuple]:
     """(id, title, lead, text) rows as lemma-index rows, with the keys looked up in bulk."""
-    memo = _learn_keys(db, [value for row in rows for value in row[1:]])
-
-    def keys(text: str | None) -> str:
-        return " ".join(memo[token.lower()] for token in _TOKEN.findall(text or ""))
-
-    return [(row[0], keys(row[1]), keys(row[2]), keys(row[3])) for row in rows]
+    forms = [(row[0], *([t.lower() for t in _TOKEN.findall(text or "")] for text in row[1:])) for row in rows]
+    memo = _learn_keys(db, {form for row in forms for field in row[1:] for form in field})
+    return [(row[0], *(" ".join(memo[form] for form in field) for field in row[1:])) for row in forms]
 
 
 def _word_keys(word: str) -> set[str]:
