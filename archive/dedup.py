@@ -4,9 +4,10 @@
 written. It computes the article's features once (MinHash of word 5-shingles for reprints, story
 features for clustering), stores them with their index keys, and then:
 
-- finds reprint candidates through LSH band keys plus a "first words" key (a truncated copy keeps
-  its beginning but has a low Jaccard with the full text), verifies them by estimated containment,
-  and points every copy's `reprint_of` at the earliest one (by publication date, then URL);
+- finds reprint candidates through LSH band keys from the weeks around its own, plus a "first
+  words" key from any time (a truncated copy keeps its beginning but has a low Jaccard with the
+  full text), verifies them by estimated containment, and points every copy's `reprint_of` at the
+  earliest one (by publication date, then URL);
 - finds story candidates sharing heavy terms within the time window, applies the pairwise
   decision of `archive.stories`, and merges the stories it connects.
 
@@ -46,6 +47,12 @@ _BAND_BYTES = ROWS * array("I").itemsize
 SHINGLE = 5
 HEAD_WORDS = 12
 MINHASH_SEED = 20250101
+# Band keys are kept and looked up by week, so an article touches a few hot MB of the key table
+# instead of 33 random pages of a table with 33 keys per archived article (bench/stories_scale.py,
+# docs/performance.md). Copies published further apart than the neighbouring week are found
+# by the head key, which catches verbatim and truncated reprints; rewritten ones are stories.
+REPRINT_WEEKS = 1  # band keys match within this many weeks either side
+HOURS_PER_WEEK = 7 * 24
 REPRINT_JACCARD = 0.6
 REPRINT_CONTAINMENT = 0.7  # share of the shorter text's shingles found in the longer one
 MIN_SHINGLES_FOR_CONTAINMENT = 10  # below this a short text "contained" in another proves nothing
@@ -74,18 +81,26 @@ class Doc:
         """Earliest first; the URL breaks ties so every arrival order picks the same original."""
         return (self.sort_key, self.url)
 
+    @property
+    def week(self) -> int:
+        """The week its band keys are filed under (weeks since the Unix epoch, UTC)."""
+        return self.story.hour // HOURS_PER_WEEK
+
     @cached_property
-    def reprint_keys(self) -> list[int]:
-        """LSH band keys of the MinHash, plus the head key; cached as linking needs them twice."""
+    def band_keys(self) -> list[int]:
+        """LSH band keys of the MinHash; cached as linking needs them twice."""
         signature = self.minhash.tobytes()
-        keys = [_hash64(bytes([band]) + signature[band * _BAND_BYTES : (band + 1) * _BAND_BYTES]) for band in range(BANDS)]
-        if self.head_key is not None:
-            keys.append(self.head_key)
-        return keys
+        return [_hash64(bytes([band]) + signature[band * _BAND_BYTES : (band + 1) * _BAND_BYTES]) for band in range(BANDS)]
+
+    def key_rows(self) -> list[tuple[int, int, int]]:
+        """Its `dedup_keys` rows: (week, band key, article id)."""
+        return [(self.week, key, self.article_id) for key in self.band_keys]
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create the dedup and story tables if missing; called from `store.ensure_schema`."""
+    if "dedup_keys" in db.table_names() and "week" not in db["dedup_keys"].columns_dict:
+        _file_keys_by_week(db)
     # One statement at a time: executescript would commit the caller's transaction.
     statement = ""
     for line in _SCHEMA.splitlines(keepends=True):
@@ -103,8 +118,10 @@ _SCHEMA = """
             head_key INTEGER, minhash BLOB NOT NULL, story BLOB NOT NULL
         );
         CREATE INDEX IF NOT EXISTS dedup_docs_hour ON dedup_docs(hour);
+        CREATE INDEX IF NOT EXISTS dedup_docs_head_key ON dedup_docs(head_key) WHERE head_key IS NOT NULL;
         CREATE TABLE IF NOT EXISTS dedup_keys (
-            key INTEGER NOT NULL, article_id INTEGER NOT NULL, PRIMARY KEY (key, article_id)
+            week INTEGER NOT NULL, key INTEGER NOT NULL, article_id INTEGER NOT NULL,
+            PRIMARY KEY (week, key, article_id)
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS dedup_hours (hour INTEGER PRIMARY KEY, token INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS stories (
@@ -115,6 +132,20 @@ _SCHEMA = """
         CREATE INDEX IF NOT EXISTS stories_last_seen ON stories(last_seen);
         CREATE INDEX IF NOT EXISTS articles_reprint_of ON articles(reprint_of) WHERE reprint_of IS NOT NULL;
 """
+
+
+def _file_keys_by_week(db: sqlite_utils.Database) -> None:
+    """Convert a schema-2 key table, (key, article_id) with the head key among the band keys,
+    into the week-first one; the head key is found through `dedup_docs` now."""
+    db.execute("ALTER TABLE dedup_keys RENAME TO dedup_keys_by_key")
+    db.execute(_SCHEMA[_SCHEMA.index("CREATE TABLE IF NOT EXISTS dedup_keys"):].split(";")[0])
+    # A floor division, as Python's `//` in Doc.week (SQLite's `/` truncates negative hours up).
+    db.execute(
+        f"INSERT INTO dedup_keys SELECT (d.hour - ((d.hour % {HOURS_PER_WEEK}) + {HOURS_PER_WEEK}) % {HOURS_PER_WEEK})"
+        f" / {HOURS_PER_WEEK}, k.key, k.article_id FROM dedup_keys_by_key k JOIN dedup_docs d USING (article_id)"
+        " WHERE k.key IS NOT d.head_key ORDER BY 1, 2, 3"
+    )
+    db.execute("DROP TABLE dedup_keys_by_key")
 
 
 def _hash64(data: bytes) -> int:
@@ -311,14 +342,14 @@ def _hours_around(db: sqlite_utils.Database, hour: int) -> list[_Hour]:
 
 
 def doc_row(doc: Doc) -> tuple:
-    """The `dedup_docs` row of a doc (its `dedup_keys` rows are `(key, article_id)` of `reprint_keys`)."""
+    """The `dedup_docs` row of a doc (its `dedup_keys` rows are `doc.key_rows()`)."""
     return (doc.article_id, doc.url, doc.source, int(doc.mfa), doc.sort_key, doc.story.hour,
             doc.n_shingles, doc.head_key, doc.minhash.tobytes(), doc.story.encode())
 
 
 def _store(db: sqlite_utils.Database, doc: Doc) -> None:
     db.execute("INSERT INTO dedup_docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_row(doc))
-    db.conn.executemany("INSERT OR IGNORE INTO dedup_keys VALUES (?, ?)", [(k, doc.article_id) for k in doc.reprint_keys])
+    db.conn.executemany("INSERT OR IGNORE INTO dedup_keys VALUES (?, ?, ?)", doc.key_rows())
     _window(db).add(doc, _touch_hour(db, doc.story.hour))
 
 
@@ -343,16 +374,20 @@ def _load(db: sqlite_utils.Database, ids: list[int]) -> list[Doc]:
 
 
 def _reprint_matches(db: sqlite_utils.Database, doc: Doc) -> list[Doc]:
-    """The stored docs that are copies of `doc`, among those sharing an LSH band or the head key.
+    """The stored docs that are copies of `doc`, among those sharing an LSH band in the weeks
+    around its own, or its head key.
 
     Similar pages can share a band with dozens of others, so the candidates' signatures are
     compared as one array, and only the confirmed copies are loaded as full docs.
     """
-    keys = doc.reprint_keys
+    weeks = range(doc.week - REPRINT_WEEKS, doc.week + REPRINT_WEEKS + 1)
+    keys = doc.band_keys
     rows = db.execute(
         f"SELECT article_id, n_shingles, minhash FROM dedup_docs WHERE article_id IN "
-        f"(SELECT article_id FROM dedup_keys WHERE key IN ({','.join('?' * len(keys))})) AND article_id != ?",
-        [*keys, doc.article_id],
+        f"(SELECT article_id FROM dedup_keys WHERE week IN ({','.join('?' * len(weeks))}) "
+        f"AND key IN ({','.join('?' * len(keys))}) UNION ALL SELECT article_id FROM dedup_docs WHERE head_key = ?) "
+        f"AND article_id != ?",
+        [*weeks, *keys, doc.head_key, doc.article_id],
     ).fetchall()
     if not rows:
         return []
@@ -482,8 +517,7 @@ def _forget(db: sqlite_utils.Database, article_id: int) -> None:
     story_members = [i for (i,) in db.execute(
         "SELECT id FROM articles WHERE story_id = ? AND id != ?", [story_id, article_id])] if story_id else []
     (old,) = _load(db, [article_id])
-    db.conn.executemany("DELETE FROM dedup_keys WHERE key = ? AND article_id = ?",
-                        [(k, article_id) for k in old.reprint_keys])
+    db.conn.executemany("DELETE FROM dedup_keys WHERE week = ? AND key = ? AND article_id = ?", old.key_rows())
     db.execute("DELETE FROM dedup_docs WHERE article_id = ?", [article_id])
     _touch_hour(db, old.story.hour)
     _window(db).drop(old.story.hour)

@@ -186,7 +186,7 @@ def _prepared(numbered: list[tuple[int, Article]]) -> list[tuple[tuple, dedup.Do
         row = store._article_row(article, verdict.mfa, verdict.reasons, now)
         doc = dedup.doc_features(article_id, row["url"], row["source"], row["title"], row["lead"], row["text"],
                                  row["published"], row["fetched_at"], row["mfa"])
-        _ = doc.reprint_keys  # both key caches are filled here, so they travel with the pickled doc
+        _ = doc.band_keys  # both key caches are filled here, so they travel with the pickled doc
         doc.story.keys()
         prepared.append(((article_id, *row.values()), doc))
     return prepared
@@ -210,6 +210,11 @@ class _Components:
         root_a, root_b = self.find(a), self.find(b)
         if root_a != root_b:
             self.parent[max(root_a, root_b)] = min(root_a, root_b)
+
+
+def _reprint_keys(doc: dedup.Doc) -> list[int]:
+    """The keys through which `dedup.link` finds copies: band keys, and the head key if any."""
+    return doc.band_keys if doc.head_key is None else [*doc.band_keys, doc.head_key]
 
 
 class BulkLinker:
@@ -239,7 +244,7 @@ class BulkLinker:
         self._evict(hour)
         signature = np.frombuffer(doc.minhash, dtype=np.uint32)
         reprint_ids = set()
-        for other_id in {i for key in doc.reprint_keys for i in self.by_reprint_key.get(key, ())}:
+        for other_id in {i for key in _reprint_keys(doc) for i in self.by_reprint_key.get(key, ())}:
             other = self.docs[other_id]
             equal = int(np.count_nonzero(np.frombuffer(other.minhash, dtype=np.uint32) == signature))
             if dedup.copy_by_estimate(equal, doc.n_shingles, other.n_shingles):
@@ -255,7 +260,7 @@ class BulkLinker:
         self.story_hours.setdefault(hour, dedup._Hour(0)).add(doc)
         self.docs[doc.article_id] = doc
         self.hour_ids.setdefault(hour, []).append(doc.article_id)
-        for key in doc.reprint_keys:
+        for key in _reprint_keys(doc):
             self.by_reprint_key.setdefault(key, []).append(doc.article_id)
 
     def _join_copies(self, a: dedup.Doc, b: dedup.Doc) -> None:
@@ -282,7 +287,7 @@ class BulkLinker:
             del self.story_hours[old]
         for old in [h for h in self.hour_ids if h < hour - REPRINT_HOURS]:
             for article_id in self.hour_ids.pop(old):
-                for key in self.docs.pop(article_id).reprint_keys:
+                for key in _reprint_keys(self.docs.pop(article_id)):
                     listed = self.by_reprint_key[key]
                     listed.remove(article_id)
                     if not listed:
@@ -316,8 +321,8 @@ def bulk_build(db: sqlite_utils.Database, corpus: Corpus, count: int, *, workers
                                 [(*row, *link) for (row, _), link in zip(prepared, links)])
             db.conn.executemany("INSERT INTO dedup_docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                 [dedup.doc_row(doc) for _, doc in prepared])
-            db.conn.executemany("INSERT OR IGNORE INTO dedup_keys VALUES (?, ?)",
-                                sorted((k, doc.article_id) for _, doc in prepared for k in doc.reprint_keys))
+            db.conn.executemany("INSERT OR IGNORE INTO dedup_keys VALUES (?, ?, ?)",
+                                sorted(row for _, doc in prepared for row in doc.key_rows()))
     changed = [(*final, article_id) for article_id, link in written.items()
                if (final := (linker.original_of(article_id), linker.story_of(article_id))) != link]
     with db.conn:

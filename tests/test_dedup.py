@@ -6,7 +6,7 @@ from archive import dedup
 from archive.models import Article
 from archive.pipeline import add_article
 from archive.store import open_archive
-from newsfixtures import event_records
+from newsfixtures import ORIGINAL, REPRINT, TRUNCATED, event_records, record
 
 
 def _article(record: dict) -> Article:
@@ -121,3 +121,52 @@ def test_updating_story_links_does_not_reindex_the_text(tmp_path):
     with db.conn:
         db.execute("UPDATE articles SET title = 'Метель' WHERE id = ?", [article_id])
     assert db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'Метель'").fetchall() == [(article_id,)]
+
+
+def _copies_of_the_original(tmp_path, name: str, copy_text: str, copy_published: str) -> tuple:
+    records = event_records()
+    db = open_archive(tmp_path / f"{name}.db")
+    original = add_article(db, _article(records[0])).article_id
+    copy = add_article(db, _article(record("https://copy.example.net/1", copy_text, copy_published))).article_id
+    return db.execute("SELECT reprint_of FROM articles WHERE id = ?", [copy]).fetchone()[0], original
+
+
+def test_a_copy_with_the_same_beginning_is_found_at_any_distance_in_time(tmp_path):
+    for published in ("2025-03-13T09:00:00+03:00", "2027-01-20T09:00:00+03:00"):
+        for name, text in (("verbatim", REPRINT), ("truncated", TRUNCATED)):
+            reprint_of, original = _copies_of_the_original(tmp_path, f"{name}-{published[:4]}", text, published)
+            assert reprint_of == original, (name, published)
+
+
+def test_a_copy_with_a_new_beginning_is_found_within_the_neighbouring_weeks_only(tmp_path):
+    """Band keys are filed by week (what keeps linking fast in a large archive): a copy that
+    changed its first words is matched within REPRINT_WEEKS, not months later."""
+    reintroduced = "Об этом сообщила пресс-служба министерства в среду вечером после окончания встречи. " + ORIGINAL
+    near, original = _copies_of_the_original(tmp_path, "near", reintroduced, "2025-03-19T09:00:00+03:00")
+    assert near == original
+    far, _ = _copies_of_the_original(tmp_path, "far", reintroduced, "2025-05-20T09:00:00+03:00")
+    assert far is None
+
+
+def test_an_archive_with_keys_filed_by_key_alone_is_converted_on_opening(tmp_path):
+    """Schema 2 kept (key, article_id) rows with the head key among the band keys."""
+    path = tmp_path / "old.db"
+    db = open_archive(path)
+    for item in event_records():
+        add_article(db, _article(item))
+    expected = db.execute("SELECT week, key, article_id FROM dedup_keys ORDER BY 1, 2, 3").fetchall()
+    docs = dedup._load(db, [i for (i,) in db.execute("SELECT article_id FROM dedup_docs")])
+    with db.conn:
+        db.execute("DROP TABLE dedup_keys")
+        db.execute("CREATE TABLE dedup_keys (key INTEGER NOT NULL, article_id INTEGER NOT NULL, "
+                   "PRIMARY KEY (key, article_id)) WITHOUT ROWID")
+        db.conn.executemany("INSERT OR IGNORE INTO dedup_keys VALUES (?, ?)", [
+            (key, doc.article_id) for doc in docs for key in [*doc.band_keys, doc.head_key] if key is not None])
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    db.conn.close()
+
+    reopened = open_archive(path)
+    assert reopened.execute("SELECT week, key, article_id FROM dedup_keys ORDER BY 1, 2, 3").fetchall() == expected
+    copy = add_article(reopened, _article(record("https://copy.example.net/2", REPRINT, "2025-03-12T18:00:00+03:00")))
+    assert reopened.execute("SELECT reprint_of FROM articles WHERE id = ?", [copy.article_id]).fetchone()[0] == \
+        _by_url(reopened)[event_records()[0]["url"]][0]
