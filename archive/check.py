@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from archive.store import transaction
+
 
 @dataclass
 class Problem:
@@ -76,7 +78,7 @@ def repair(db: sqlite_utils.Database, problems: list[Problem]) -> list[str]:
     done = []
     kinds = {p.check for p in problems if p.repairable}
     if "fts" in kinds:
-        with db.conn:
+        with transaction(db):
             db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
         done.append("rebuilt the full-text index")
     if "lemmas" in kinds:

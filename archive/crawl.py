@@ -26,7 +26,7 @@ from archive.config import Config, Source
 from archive.crawl_report import CrawlReport
 from archive.feeds import parse_moment
 from archive.models import ExtractionFailure
-from archive.store import open_archive, utc_now
+from archive.store import open_archive, transaction, utc_now
 
 # A URL that failed this many times (network errors, 5xx) is no longer retried.
 MAX_ATTEMPTS = 5
@@ -77,7 +77,7 @@ class CrawlState:
 
     def enqueue(self, source: str, url: str, lastmod: str | None) -> None:
         """Remember a URL about to be requested, so a crash or an error never loses it."""
-        with self.db.conn:
+        with transaction(self.db):
             self.db.execute(
                 "INSERT INTO frontier (url, source, lastmod, first_seen, attempts) VALUES (?, ?, ?, ?, 0) "
                 "ON CONFLICT(url) DO UPDATE SET lastmod = coalesce(excluded.lastmod, lastmod)",
@@ -91,7 +91,7 @@ class CrawlState:
         """Record a failed article request; a temporary failure stays in the frontier and is
         retried by later runs, each time after a longer pause."""
         permanent = reason in PERMANENT_FAILURES
-        with self.db.conn:
+        with transaction(self.db):
             store.record_failure(self.db, ExtractionFailure(url, source, reason, detail), permanent=permanent)
             if permanent:
                 self.done(url)
@@ -105,12 +105,12 @@ class CrawlState:
 
     def listing_failed(self, source: str, url: str, reason: str, detail: str) -> None:
         """Record a feed, sitemap or section that could not be used; never retried as an article."""
-        with self.db.conn:
+        with transaction(self.db):
             store.record_failure(self.db, ExtractionFailure(url, source, reason, f"listing: {detail}"), permanent=False)
 
     def retry_urls(self, source: str) -> list[tuple[str, str | None]]:
         """URLs discovered earlier but not archived yet (an interrupted run, a 503)."""
-        with self.db.conn:
+        with transaction(self.db):
             # A crash between storing an article and clearing its frontier row leaves the row.
             self.db.execute(
                 "DELETE FROM frontier WHERE url IN (SELECT f.url FROM frontier f JOIN articles a ON a.url = f.url "
@@ -143,7 +143,7 @@ class CrawlState:
             )
 
     def save_validators(self) -> None:
-        with self.db.conn:
+        with transaction(self.db):
             for url, (etag, modified) in self._new_validators.items():
                 self.db.execute(
                     "INSERT OR REPLACE INTO http_cache (url, etag, last_modified, saved_at) VALUES (?, ?, ?, ?)",
@@ -183,7 +183,7 @@ def scrapy_settings(config: Config, sources: list[Source]) -> Settings:
 
 def start_runs(db: sqlite_utils.Database, report: CrawlReport) -> dict[str, int]:
     """A `runs` row per source, marked running; a row left running means the run died."""
-    with db.conn:
+    with transaction(db):
         return {
             rep.name: db["runs"].insert({"source": rep.name, "started_at": rep.started_at, "status": "running"}).last_pk
             for rep in report.sources.values()
@@ -198,7 +198,7 @@ def finish_runs(
     Only a run that finished (not one stopped by a signal) sets the lastmod mark that the
     next run's sitemap filter starts from.
     """
-    with db.conn:
+    with transaction(db):
         for rep in report.sources.values():
             rep.finished_at = utc_now()
             db["runs"].update(

@@ -23,7 +23,7 @@ import sqlite_utils
 
 from archive import __version__
 from archive.search import QueryError, filter_sql
-from archive.store import ARTICLE_COLUMNS
+from archive.store import ARTICLE_COLUMNS, transaction
 
 SCHEMA_VERSION = 1
 FORMATS = ("jsonl", "csv", "parquet")
@@ -374,7 +374,7 @@ def _command(fmt: str, out: Path, options: dict) -> str:
 def _record(db: sqlite_utils.Database, out: Path, fmt: str, by_story: bool, rows: int, max_id: int | None, command: str) -> None:
     """Remember this export so the next `--since last` to the same prefix continues from it."""
     previous = last_exported_id(db, out)
-    with db.conn:
+    with transaction(db):
         db.execute(
             """INSERT INTO exports (prefix, path, format, by_story, exported_at, rows, max_article_id, schema_version, command)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",

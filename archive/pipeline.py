@@ -23,7 +23,7 @@ class AddResult:
 def add_article(db: sqlite_utils.Database, article: Article) -> AddResult:
     """Store `article`, link it to its reprints and story, and index its word forms for
     `mfa-archive search`, all in one transaction."""
-    with db.conn:
+    with store.transaction(db):
         return _add(db, article)
 
 
@@ -33,7 +33,7 @@ def add_articles(db: sqlite_utils.Database, articles: list[Article]) -> list[Add
     For bulk imports: one commit per batch instead of one per article. Each article is linked
     exactly as `add_article` would link it, so the result is the same as adding them one by one.
     """
-    with db.conn:
+    with store.transaction(db):
         return [_add(db, article) for article in articles]
 
 

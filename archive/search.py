@@ -27,12 +27,13 @@ import json
 import re
 import sqlite3
 import weakref
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pymorphy3
 import sqlite_utils
+
+from archive.store import transaction
 
 # bm25 column weights for (title, lead, text): a word in the headline says more than in the body.
 BM25_WEIGHTS = (4.0, 2.0, 1.0)
@@ -185,6 +186,7 @@ def index_text(text: str | None) -> str:
 _key_memos: weakref.WeakKeyDictionary[sqlite_utils.Database, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
+@functools.cache  # the dictionary's metadata is re-read on each access (0.3 ms a call)
 def keys_version() -> str:
     """What lemma keys made in this process are made with: pymorphy3 and its dictionary."""
     meta = _morph().dictionary.meta
@@ -211,7 +213,7 @@ def _learn_keys(db: sqlite_utils.Database, forms: set[str]) -> dict[str, str]:
         memo.update(db.execute(f"SELECT form, key FROM {KEYS_TABLE} WHERE form IN ({marks})", chunk))
     new = [(form, _form_key(form)) for form in missing if form not in memo]
     if new:
-        with nullcontext() if db.conn.in_transaction else db.conn:
+        with transaction(db):
             db.conn.executemany(f"INSERT OR IGNORE INTO {KEYS_TABLE} (form, key) VALUES (?, ?)", new)
         memo.update(new)
     return memo
@@ -223,7 +225,7 @@ def _drop_stale_keys(db: sqlite_utils.Database) -> None:
     version = keys_version()
     saved = db.execute("SELECT value FROM meta WHERE key = 'morph_keys_version'").fetchone()
     if not saved or saved[0] != version:
-        with nullcontext() if db.conn.in_transaction else db.conn:
+        with transaction(db):
             db.execute(f"DELETE FROM {KEYS_TABLE}")
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('morph_keys_version', ?)", [version])
 
@@ -334,7 +336,7 @@ def rebuild_index(db: sqlite_utils.Database) -> int:
     Faster than index_pending for a whole archive: the FTS table is rebuilt once at the end
     instead of row by row through its triggers.
     """
-    with db.conn:
+    with transaction(db):
         for suffix in ("ai", "ad", "au"):
             db.execute(f"DROP TRIGGER IF EXISTS {MORPH_TABLE}_{suffix}")
         db.execute(f"DELETE FROM {MORPH_TABLE}")
@@ -383,7 +385,7 @@ def index_pending(db: sqlite_utils.Database) -> int:
         ).fetchall()
         if not rows:
             return done
-        with nullcontext() if db.conn.in_transaction else db.conn:
+        with transaction(db):
             db.conn.executemany(f"DELETE FROM {MORPH_TABLE} WHERE id = ?", [(r[0],) for r in rows])
             db.conn.executemany(
                 f"INSERT INTO {MORPH_TABLE} (id, title, lead, text) VALUES (?, ?, ?, ?)", _indexed(db, rows)

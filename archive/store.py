@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -75,6 +77,29 @@ class ArchiveError(Exception):
     """A problem with the archive file that the user can act on; its message is one line."""
 
 
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """Run the block as one write transaction: all of it is committed, or none of it.
+
+    Inside an open transaction the block becomes a savepoint of it. Not `with db.conn`:
+    that opens no transaction, and sqlite-utils commits each write statement made outside
+    one, so a crash could leave half an article. IMMEDIATE takes the write lock up front
+    (waiting up to the busy timeout), so no other process can commit between this one's
+    reads and its writes.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -125,7 +150,7 @@ def _verify(db: sqlite_utils.Database, path: Path) -> None:
     result = [r[0] for r in db.execute("PRAGMA quick_check").fetchall()]
     if result != ["ok"]:
         raise ArchiveError(f"{path} is damaged ({result[0]}); nothing was written. See mfa-archive check")
-    with db.conn:
+    with transaction(db):
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('verified_at', ?)", [utc_now()])
 
 

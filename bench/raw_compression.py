@@ -26,6 +26,7 @@ import sqlite_utils  # noqa: E402
 
 from archive import rawstore  # noqa: E402
 from archive.mirror import Mirror  # noqa: E402
+from archive.store import transaction  # noqa: E402
 from tests.test_gold import fetch  # noqa: E402
 
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -45,7 +46,7 @@ def store_all(pages: list[tuple[str, str, bytes]], path: Path, *, dictionaries: 
     rawstore.TRAIN_AFTER = rawstore.TRAIN_AFTER if dictionaries else 10**12
     start = time.perf_counter()
     try:
-        with db.conn:
+        with transaction(db):
             rawstore.ensure_schema(db)
             for source, url, body in pages:
                 rawstore.save_raw(

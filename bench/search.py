@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from archive.search import STOPWORDS, rebuild_index, search  # noqa: E402
-from archive.store import open_archive  # noqa: E402
+from archive.store import open_archive, transaction  # noqa: E402
 
 DEVSET = REPO.parent / "shared" / "devset"
 _WORD = re.compile(r"\w+")
@@ -62,7 +62,7 @@ def devset_rows(stories: list[dict]) -> list[dict]:
 
 def insert_rows(db, rows: list[dict]) -> None:
     columns = list(rows[0])
-    with db.conn:
+    with transaction(db):
         db.conn.executemany(
             f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
             [[r[c] for c in columns] for r in rows],
@@ -146,17 +146,17 @@ def fill_synthetic(db, rows, batch: int = 50_000, *, index: bool = True) -> floa
     started = time.perf_counter()
     triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'articles'").fetchall()
     insert = f"INSERT INTO articles ({', '.join(SYNTHETIC_COLUMNS)}) VALUES ({', '.join('?' for _ in SYNTHETIC_COLUMNS)})"
-    with db.conn:
+    with transaction(db):
         for name, _ in triggers:
             db.execute(f"DROP TRIGGER {name}")
     chunk: list[tuple] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) == batch:
-            with db.conn:
+            with transaction(db):
                 db.conn.executemany(insert, chunk)
             chunk = []
-    with db.conn:
+    with transaction(db):
         if chunk:
             db.conn.executemany(insert, chunk)
         if index:

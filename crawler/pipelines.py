@@ -40,7 +40,7 @@ class ArchivePipeline:
         report = spider.report.source(source.name)
         fetched_at = store.utc_now()
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
-        with db.conn:
+        with store.transaction(db):
             raw_id = rawstore.save_raw(
                 db,
                 url=entry.url,
@@ -81,7 +81,7 @@ class ArchivePipeline:
         result.raw_id = raw_id
         result.lastmod = entry.lastmod or result.modified or result.published
         outcome = add_article(db, result)
-        with db.conn:
+        with store.transaction(db):
             spider.state.done(entry.url)
         report.stored(outcome.status)
         return {"url": entry.url, "status": outcome.status}

@@ -105,8 +105,9 @@ def reextract(db, *, source: str | None = None, since: str | None = None) -> Ree
     from archive.models import ExtractionFailure
     from archive.pipeline import add_article
     from archive.rawstore import ensure_schema, load_raw, raw_headers
+    from archive.store import transaction
 
-    with db.conn:
+    with transaction(db):
         ensure_schema(db)  # an archive from before raw pages were kept has none to re-extract
     report = ReextractReport()
     profiles = _configured_profiles()
@@ -135,7 +136,7 @@ def reextract(db, *, source: str | None = None, since: str | None = None) -> Ree
         outcome = add_article(db, result)
         report.statuses[outcome.status] += 1
         if outcome.status == "unchanged":
-            with db.conn:  # same text, but it was checked by this extractor version
+            with transaction(db):  # same text, but it was checked by this extractor version
                 db.execute("UPDATE articles SET extractor_version = ? WHERE id = ?", [EXTRACTOR_VERSION, outcome.article_id])
     return report
 
