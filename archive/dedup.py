@@ -4,17 +4,18 @@
 written. It computes the article's features once (MinHash of word 5-shingles for reprints, story
 features for clustering), stores them with their index keys, and then:
 
-- finds reprint candidates through LSH band keys from the weeks around its own, plus a "first
-  words" key from any time (a truncated copy keeps its beginning but has a low Jaccard with the
-  full text), verifies them by estimated containment, and points every copy's `reprint_of` at the
-  earliest one (by publication date, then URL);
+- finds reprint candidates through LSH band keys among the articles of the weeks around its own,
+  plus a "first words" key from any time (a truncated copy keeps its beginning but has a low
+  Jaccard with the full text), verifies them by estimated containment, and points every copy's
+  `reprint_of` at the earliest one (by publication date, then URL);
 - finds story candidates sharing heavy terms within the time window, applies the pairwise
   decision of `archive.stories`, and merges the stories it connects.
 
 Story candidates come from the decoded features of the time window, kept per connection in an
-LRU cache of hour buckets. Every write to an hour gives it a new random token in `dedup_hours`;
-a cached hour whose token differs (another process wrote, or a transaction was rolled back) is
-reloaded, so the cache never answers from a state the database does not have.
+LRU cache of hour buckets; band keys likewise, in a cache of week buckets computed from the
+stored MinHashes. Every write to an hour gives it a new random token in `dedup_hours`; a cached
+hour or week whose tokens differ (another process wrote, or a transaction was rolled back) is
+reloaded, so the caches never answer from a state the database does not have.
 
 Both relations are decided pair by pair from stored features only, and stories/reprint groups are
 their connected components, so the result does not depend on arrival order or run boundaries.
@@ -38,19 +39,20 @@ import rensa
 import sqlite_utils
 
 from archive import stories
+from archive.store import transaction
 from archive.textnorm import normalize, words
 
 NUM_PERM = 128
 BANDS = 32  # 32 bands of 4 rows: a pair at Jaccard 0.5 becomes a candidate 87% of the time
 ROWS = NUM_PERM // BANDS
-_BAND_BYTES = ROWS * array("I").itemsize
 SHINGLE = 5
 HEAD_WORDS = 12
 MINHASH_SEED = 20250101
-# Band keys are kept and looked up by week, so an article touches a few hot MB of the key table
-# instead of 33 random pages of a table with 33 keys per archived article (bench/stories_scale.py,
-# docs/performance.md). Copies published further apart than the neighbouring week are found
-# by the head key, which catches verbatim and truncated reprints; rewritten ones are stories.
+# Band keys are matched among the articles of the neighbouring weeks only, from a per-process
+# index built from their stored MinHashes. A table of band keys for the whole archive cost 33
+# random B-tree pages per article, read and written, and 1 GB at 1M articles
+# (bench/stories_scale.py, docs/performance.md). Copies published further apart are found by
+# the head key, which catches verbatim and truncated reprints.
 REPRINT_WEEKS = 1  # band keys match within this many weeks either side
 HOURS_PER_WEEK = 7 * 24
 REPRINT_JACCARD = 0.6
@@ -87,20 +89,15 @@ class Doc:
         return self.story.hour // HOURS_PER_WEEK
 
     @cached_property
-    def band_keys(self) -> list[int]:
+    def band_keys(self) -> np.ndarray:
         """LSH band keys of the MinHash; cached as linking needs them twice."""
-        signature = self.minhash.tobytes()
-        return [_hash64(bytes([band]) + signature[band * _BAND_BYTES : (band + 1) * _BAND_BYTES]) for band in range(BANDS)]
-
-    def key_rows(self) -> list[tuple[int, int, int]]:
-        """Its `dedup_keys` rows: (week, band key, article id)."""
-        return [(self.week, key, self.article_id) for key in self.band_keys]
+        return band_keys(np.frombuffer(self.minhash, dtype=np.uint32).reshape(1, NUM_PERM))[0]
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create the dedup and story tables if missing; called from `store.ensure_schema`."""
-    if "dedup_keys" in db.table_names() and "week" not in db["dedup_keys"].columns_dict:
-        _file_keys_by_week(db)
+    # Schema 2 kept every article's band keys; they are computed from dedup_docs now.
+    db.execute("DROP TABLE IF EXISTS dedup_keys")
     # One statement at a time: executescript would commit the caller's transaction.
     statement = ""
     for line in _SCHEMA.splitlines(keepends=True):
@@ -119,10 +116,6 @@ _SCHEMA = """
         );
         CREATE INDEX IF NOT EXISTS dedup_docs_hour ON dedup_docs(hour);
         CREATE INDEX IF NOT EXISTS dedup_docs_head_key ON dedup_docs(head_key) WHERE head_key IS NOT NULL;
-        CREATE TABLE IF NOT EXISTS dedup_keys (
-            week INTEGER NOT NULL, key INTEGER NOT NULL, article_id INTEGER NOT NULL,
-            PRIMARY KEY (week, key, article_id)
-        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS dedup_hours (hour INTEGER PRIMARY KEY, token INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS stories (
             id INTEGER PRIMARY KEY, title TEXT, first_seen TEXT, last_seen TEXT,
@@ -132,20 +125,6 @@ _SCHEMA = """
         CREATE INDEX IF NOT EXISTS stories_last_seen ON stories(last_seen);
         CREATE INDEX IF NOT EXISTS articles_reprint_of ON articles(reprint_of) WHERE reprint_of IS NOT NULL;
 """
-
-
-def _file_keys_by_week(db: sqlite_utils.Database) -> None:
-    """Convert a schema-2 key table, (key, article_id) with the head key among the band keys,
-    into the week-first one; the head key is found through `dedup_docs` now."""
-    db.execute("ALTER TABLE dedup_keys RENAME TO dedup_keys_by_key")
-    db.execute(_SCHEMA[_SCHEMA.index("CREATE TABLE IF NOT EXISTS dedup_keys"):].split(";")[0])
-    # A floor division, as Python's `//` in Doc.week (SQLite's `/` truncates negative hours up).
-    db.execute(
-        f"INSERT INTO dedup_keys SELECT (d.hour - ((d.hour % {HOURS_PER_WEEK}) + {HOURS_PER_WEEK}) % {HOURS_PER_WEEK})"
-        f" / {HOURS_PER_WEEK}, k.key, k.article_id FROM dedup_keys_by_key k JOIN dedup_docs d USING (article_id)"
-        " WHERE k.key IS NOT d.head_key ORDER BY 1, 2, 3"
-    )
-    db.execute("DROP TABLE dedup_keys_by_key")
 
 
 def _hash64(data: bytes) -> int:
@@ -169,6 +148,24 @@ def sort_time(published: str | None, fetched_at: str | None) -> datetime:
             moment = moment.replace(tzinfo=timezone.utc)
         return moment.astimezone(timezone.utc)
     return datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+_BAND_SEEDS = np.random.default_rng(MINHASH_SEED).integers(1, 2**63, size=(BANDS, ROWS + 1), dtype=np.uint64) | np.uint64(1)
+
+
+def band_keys(signatures: np.ndarray) -> np.ndarray:
+    """The (n, BANDS) LSH keys of n MinHash signatures: a 64-bit hash of each band's ROWS values.
+
+    Vectorised, as a process computes them for the thousands of articles of the weeks around
+    its first article. Two equal bands give equal keys; a rare collision only adds a candidate,
+    which the MinHash comparison then rejects.
+    """
+    bands = signatures.reshape(len(signatures), BANDS, ROWS).astype(np.uint64)
+    keys = np.broadcast_to(_BAND_SEEDS[:, ROWS], (len(signatures), BANDS)).copy()
+    for row in range(ROWS):  # uint64 arithmetic wraps, as a hash wants
+        keys = (keys ^ bands[:, :, row]) * _BAND_SEEDS[:, row]
+        keys ^= keys >> np.uint64(29)
+    return keys.view(np.int64)
 
 
 def shingles(tokens: list[str]) -> set[str]:
@@ -341,16 +338,85 @@ def _hours_around(db: sqlite_utils.Database, hour: int) -> list[_Hour]:
     return buckets
 
 
+@dataclass
+class _Week:
+    """The band keys of one week's docs, sorted for lookup, as of the hour tokens in `tokens`."""
+
+    tokens: dict[int, int]
+    keys: np.ndarray  # sorted band keys
+    ids: np.ndarray  # the article id of each key
+    added: dict[int, list[int]] = field(default_factory=dict)  # keys of docs stored since loading
+
+    def ids_with(self, keys: np.ndarray) -> set[int]:
+        starts, ends = np.searchsorted(self.keys, keys, "left"), np.searchsorted(self.keys, keys, "right")
+        found = {int(i) for start, end in zip(starts.tolist(), ends.tolist()) for i in self.ids[start:end]}
+        for key in keys.tolist():
+            found.update(self.added.get(key, ()))
+        return found
+
+
+class _BandIndex:
+    """Per-connection cache of week buckets of band keys (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.weeks: OrderedDict[int, _Week] = OrderedDict()
+
+    def ids_sharing_a_band(self, db: sqlite_utils.Database, doc: Doc) -> set[int]:
+        """The stored docs of the weeks around `doc`'s that share at least one band key with it."""
+        low, high = doc.week - REPRINT_WEEKS, doc.week + REPRINT_WEEKS
+        tokens: dict[int, dict[int, int]] = {}
+        for hour, token in db.execute("SELECT hour, token FROM dedup_hours WHERE hour BETWEEN ? AND ?",
+                                      [low * HOURS_PER_WEEK, (high + 1) * HOURS_PER_WEEK - 1]):
+            tokens.setdefault(hour // HOURS_PER_WEEK, {})[hour] = token
+        found: set[int] = set()
+        for week in range(low, high + 1):
+            cached = self.weeks.get(week)
+            if cached is None or cached.tokens != tokens.get(week, {}):
+                cached = self._load(db, week, tokens.get(week, {}))
+            self.weeks.move_to_end(week)
+            found |= cached.ids_with(doc.band_keys)
+        while len(self.weeks) > 2 * (2 * REPRINT_WEEKS + 1):
+            self.weeks.popitem(last=False)
+        return found
+
+    def _load(self, db: sqlite_utils.Database, week: int, tokens: dict[int, int]) -> _Week:
+        rows = db.execute("SELECT article_id, minhash FROM dedup_docs WHERE hour BETWEEN ? AND ?",
+                          [week * HOURS_PER_WEEK, (week + 1) * HOURS_PER_WEEK - 1]).fetchall()
+        signatures = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.uint32).reshape(len(rows), NUM_PERM)
+        keys = band_keys(signatures).ravel()
+        ids = np.repeat(np.array([i for i, _ in rows], dtype=np.int64), BANDS)
+        order = np.argsort(keys, kind="stable")
+        self.weeks[week] = _Week(dict(tokens), keys[order], ids[order])
+        return self.weeks[week]
+
+    def add(self, doc: Doc, token: int) -> None:
+        """Add a just-stored doc to its week, if cached (then current: `link` looked it up first)."""
+        cached = self.weeks.get(doc.week)
+        if cached is not None:
+            for key in doc.band_keys.tolist():
+                cached.added.setdefault(key, []).append(doc.article_id)
+            cached.tokens[doc.story.hour] = token
+
+
+def _band_index(db: sqlite_utils.Database) -> _BandIndex:
+    index = getattr(db, "_dedup_band_index", None)
+    if index is None:
+        index = _BandIndex()
+        db._dedup_band_index = index
+    return index
+
+
 def doc_row(doc: Doc) -> tuple:
-    """The `dedup_docs` row of a doc (its `dedup_keys` rows are `doc.key_rows()`)."""
+    """The `dedup_docs` row of a doc."""
     return (doc.article_id, doc.url, doc.source, int(doc.mfa), doc.sort_key, doc.story.hour,
             doc.n_shingles, doc.head_key, doc.minhash.tobytes(), doc.story.encode())
 
 
 def _store(db: sqlite_utils.Database, doc: Doc) -> None:
     db.execute("INSERT INTO dedup_docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_row(doc))
-    db.conn.executemany("INSERT OR IGNORE INTO dedup_keys VALUES (?, ?, ?)", doc.key_rows())
-    _window(db).add(doc, _touch_hour(db, doc.story.hour))
+    token = _touch_hour(db, doc.story.hour)
+    _window(db).add(doc, token)
+    _band_index(db).add(doc, token)
 
 
 _DOC_COLUMNS = "article_id, url, source, mfa, sort_key, hour, n_shingles, head_key, minhash, story"
@@ -365,12 +431,13 @@ def _select(db: sqlite_utils.Database, where: str, params: list) -> list[Doc]:
     ]
 
 
+def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
+    """`ids` in slices short enough for one statement's parameters."""
+    return (ids[start : start + size] for start in range(0, len(ids), size))
+
+
 def _load(db: sqlite_utils.Database, ids: list[int]) -> list[Doc]:
-    docs = []
-    for chunk_start in range(0, len(ids), 500):
-        chunk = ids[chunk_start : chunk_start + 500]
-        docs += _select(db, f"article_id IN ({','.join('?' * len(chunk))})", chunk)
-    return docs
+    return [doc for chunk in _chunks(ids) for doc in _select(db, f"article_id IN ({','.join('?' * len(chunk))})", chunk)]
 
 
 def _reprint_matches(db: sqlite_utils.Database, doc: Doc) -> list[Doc]:
@@ -380,15 +447,16 @@ def _reprint_matches(db: sqlite_utils.Database, doc: Doc) -> list[Doc]:
     Similar pages can share a band with dozens of others, so the candidates' signatures are
     compared as one array, and only the confirmed copies are loaded as full docs.
     """
-    weeks = range(doc.week - REPRINT_WEEKS, doc.week + REPRINT_WEEKS + 1)
-    keys = doc.band_keys
-    rows = db.execute(
-        f"SELECT article_id, n_shingles, minhash FROM dedup_docs WHERE article_id IN "
-        f"(SELECT article_id FROM dedup_keys WHERE week IN ({','.join('?' * len(weeks))}) "
-        f"AND key IN ({','.join('?' * len(keys))}) UNION ALL SELECT article_id FROM dedup_docs WHERE head_key = ?) "
-        f"AND article_id != ?",
-        [*weeks, *keys, doc.head_key, doc.article_id],
-    ).fetchall()
+    candidates = _band_index(db).ids_sharing_a_band(db, doc)
+    if doc.head_key is not None:
+        candidates.update(i for (i,) in db.execute("SELECT article_id FROM dedup_docs WHERE head_key = ?", [doc.head_key]))
+    candidates.discard(doc.article_id)
+    rows = []
+    for chunk in _chunks(sorted(candidates)):
+        rows += db.execute(
+            f"SELECT article_id, n_shingles, minhash FROM dedup_docs WHERE article_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
     if not rows:
         return []
     signatures = np.frombuffer(b"".join(blob for _, _, blob in rows), dtype=np.uint32).reshape(len(rows), NUM_PERM)
@@ -517,7 +585,6 @@ def _forget(db: sqlite_utils.Database, article_id: int) -> None:
     story_members = [i for (i,) in db.execute(
         "SELECT id FROM articles WHERE story_id = ? AND id != ?", [story_id, article_id])] if story_id else []
     (old,) = _load(db, [article_id])
-    db.conn.executemany("DELETE FROM dedup_keys WHERE week = ? AND key = ? AND article_id = ?", old.key_rows())
     db.execute("DELETE FROM dedup_docs WHERE article_id = ?", [article_id])
     _touch_hour(db, old.story.hour)
     _window(db).drop(old.story.hour)
@@ -545,9 +612,10 @@ def link(db: sqlite_utils.Database, article_id: int) -> None:
     if db.execute("SELECT 1 FROM dedup_docs WHERE article_id = ?", [article_id]).fetchone():
         _forget(db, article_id)
     doc = _compute(db, article_id)
-    # The doc's own hour is loaded (by its story window) before the doc is stored, so _store can
-    # add it to a bucket known to be current.
+    # The doc's own hour and week are loaded before the doc is stored, so _store can add it to
+    # buckets known to be current.
     _hours_around(db, doc.story.hour)
+    _band_index(db).ids_sharing_a_band(db, doc)
     _store(db, doc)
     _relink(db, doc)
 
@@ -566,8 +634,8 @@ def recluster(db: sqlite_utils.Database) -> ReclusterStats:
     Needed after a change of parameters; articles are re-linked oldest first, which gives the same
     components as any other order.
     """
-    with db.conn:
-        for table in ("dedup_keys", "dedup_docs", "dedup_hours", "stories"):
+    with transaction(db):
+        for table in ("dedup_docs", "dedup_hours", "stories"):
             db.execute(f"DELETE FROM {table}")
         db.execute("UPDATE articles SET reprint_of = NULL, story_id = NULL")
         ids = [i for (i,) in db.execute("SELECT id FROM articles ORDER BY coalesce(published, fetched_at), url")]

@@ -12,7 +12,8 @@ and rewrites that keep the names, topic words and quote; the same people return 
    index, dedup, stories), and dedup+stories alone (time inside `dedup.link`);
 3. the time to add one day (`--day` new articles, one `add_article` call each, as the crawler
    does) to an archive of `--archive` articles made beforehand by `bulk_build`, in a new process
-   as a scheduled crawl is (cold caches);
+   as a scheduled crawl is, `--day-runs` times (median and range: disk timings on a shared VM
+   vary a lot); with `--cold` the page cache is dropped first, as after a reboot;
 4. peak memory: of the ingest, of the process adding the day, and of the bulk build (scaffolding).
 
 `bulk_build` writes the same rows `add_articles` would (articles, dedup features and keys, reprint
@@ -36,10 +37,12 @@ import argparse
 import itertools
 import json
 import multiprocessing
+import os
 import pickle
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,7 +60,7 @@ sys.path.insert(0, str(REPO))
 from archive import dedup, relevance, search, store, stories  # noqa: E402
 from archive.models import Article  # noqa: E402
 from archive.pipeline import add_article, add_articles  # noqa: E402
-from archive.store import open_archive  # noqa: E402
+from archive.store import open_archive, transaction  # noqa: E402
 
 FUNCTION_WORDS = (
     "и в не на что с по как а то к за из от о для же у это так но его было уже ее до их при "
@@ -214,7 +217,8 @@ class _Components:
 
 def _reprint_keys(doc: dedup.Doc) -> list[int]:
     """The keys through which `dedup.link` finds copies: band keys, and the head key if any."""
-    return doc.band_keys if doc.head_key is None else [*doc.band_keys, doc.head_key]
+    keys = doc.band_keys.tolist()
+    return keys if doc.head_key is None else [*keys, doc.head_key]
 
 
 class BulkLinker:
@@ -305,7 +309,7 @@ def bulk_build(db: sqlite_utils.Database, corpus: Corpus, count: int, *, workers
     written: dict[int, tuple[int | None, int]] = {}  # article id -> (reprint_of, story_id) as inserted
     chunks = ([(n + 1, corpus.article(n)) for n in range(start, min(count, start + BULK_CHUNK))]
               for start in range(0, count, BULK_CHUNK))
-    with db.conn:  # FTS rows are built once at the end; no lemma backlog is queued
+    with transaction(db):  # FTS rows are built once at the end; no lemma backlog is queued
         for name, _ in triggers:
             db.execute(f"DROP TRIGGER {name}")
     for prepared in _in_workers(_prepared, chunks, workers):
@@ -315,17 +319,15 @@ def bulk_build(db: sqlite_utils.Database, corpus: Corpus, count: int, *, workers
         # Links as known now; most are final, so the fix-up at the end rewrites few pages.
         links = [(linker.original_of(doc.article_id), linker.story_of(doc.article_id)) for _, doc in prepared]
         written.update((doc.article_id, link) for (_, doc), link in zip(prepared, links))
-        with db.conn:
+        with transaction(db):
             marks = ", ".join("?" * (len(prepared[0][0]) + 2))
             db.conn.executemany(f"INSERT INTO articles ({columns}, reprint_of, story_id) VALUES ({marks})",
                                 [(*row, *link) for (row, _), link in zip(prepared, links)])
             db.conn.executemany("INSERT INTO dedup_docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                 [dedup.doc_row(doc) for _, doc in prepared])
-            db.conn.executemany("INSERT OR IGNORE INTO dedup_keys VALUES (?, ?, ?)",
-                                sorted(row for _, doc in prepared for row in doc.key_rows()))
     changed = [(*final, article_id) for article_id, link in written.items()
                if (final := (linker.original_of(article_id), linker.story_of(article_id))) != link]
-    with db.conn:
+    with transaction(db):
         db.conn.executemany("UPDATE articles SET reprint_of = ?, story_id = ? WHERE id = ?", changed)
         db.conn.executemany("INSERT INTO dedup_hours VALUES (?, ?)", [(h, random.getrandbits(62)) for h in sorted(hours)])
         rows = db.execute("SELECT a.story_id, a.title, d.sort_key, a.url, a.source, a.mfa FROM articles a "
@@ -385,15 +387,42 @@ def add_day(db_path: Path, state: Path, archive_size: int, day: int) -> dict:
     """Add `day` articles, continuing the saved generator, one add_article each (runs in a child)."""
     corpus = pickle.loads(state.read_bytes())
     db = open_archive(db_path)
-    if db.execute("SELECT count(*) FROM articles").fetchone()[0] != archive_size:
+    # max(id), not count(*): counting would read an index of the whole archive into the cache first.
+    if db.execute("SELECT max(id) FROM articles").fetchone()[0] != archive_size:
         raise SystemExit(f"the archive does not hold {archive_size} articles; remove it or pass its size")
+    read_before, written_before = _disk_io_mb()
     seconds, in_link, _, in_lemmas, cpu = fill(db, corpus, archive_size, day, batched=False)
     # Closing checkpoints what the WAL still holds: part of the cost of adding the day.
     started, started_cpu = time.perf_counter(), time.process_time()
     db.conn.close()
     seconds, cpu = seconds + time.perf_counter() - started, cpu + time.process_time() - started_cpu
-    return {"seconds": seconds, "cpu": cpu, "in_link": in_link, "in_lemmas": in_lemmas, "peak_mb": _peak_mb()}
+    read, written = _disk_io_mb()
+    return {"seconds": seconds, "cpu": cpu, "in_link": in_link, "in_lemmas": in_lemmas, "peak_mb": _peak_mb(),
+            "read_mb": read - read_before, "write_mb": written - written_before}
 
+
+def _timed_day(background: Path, day_db: Path, args: argparse.Namespace) -> dict:
+    """Add the day to a fresh copy of the background archive in a new process, as each scheduled
+    crawl is (its own caches start cold, its memory is its own); return the child's figures."""
+    shutil.copyfile(background, day_db)
+    with open(day_db, "rb+") as copy:
+        os.fsync(copy.fileno())  # else writing back the copy competes with the day for the disk
+    if args.cold:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    child = subprocess.run(
+        [sys.executable, __file__, "--add-day-child",
+         json.dumps([str(day_db), str(_state_path(background)), args.archive, args.day])],
+        capture_output=True, text=True,
+    )
+    if child.returncode:
+        raise SystemExit(child.stderr.strip().splitlines()[-1])
+    return json.loads(child.stdout)
+
+
+def _disk_io_mb() -> tuple[float, float]:
+    """MB this process has read from and written to the disk (not the page cache)."""
+    fields = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
+    return int(fields["read_bytes"]) / 2**20, int(fields["write_bytes"]) / 2**20
 
 
 def _peak_mb() -> float:
@@ -414,14 +443,19 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="processes computing features for the bulk build")
     parser.add_argument("--archive-file", default=None,
                         help="keep the background archive here and reuse it if it exists (the day goes into a copy)")
+    parser.add_argument("--day-runs", type=int, default=3, help="add the day this many times, each to a fresh copy")
+    parser.add_argument("--cold", action="store_true",
+                        help="drop the page cache before each day (needs root): the worst case, as after a reboot")
     parser.add_argument("--add-day-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.add_day_child:
         db_path, state, archive_size, day = json.loads(args.add_day_child)
         print(json.dumps(add_day(Path(db_path), Path(state), archive_size, day)))
         return 0
-    if min(args.articles, args.archive, args.day, args.per_day) < 1 or args.workers < 0:
-        parser.error("sizes must be positive and --workers not negative")
+    if min(args.articles, args.archive, args.day, args.per_day, args.day_runs) < 1 or args.workers < 0:
+        parser.error("sizes and --day-runs must be positive and --workers not negative")
+    if args.cold and not os.access("/proc/sys/vm/drop_caches", os.W_OK):
+        parser.error("--cold drops the page cache, which needs root")
 
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         db = open_archive(Path(tmp) / "throughput.db")
@@ -437,21 +471,18 @@ def main() -> int:
 
         background, built = _background_archive(args, Path(tmp))
         day_db = Path(tmp) / "day.db"
-        shutil.copyfile(background, day_db)  # WAL checkpointed: the builder's connection was closed
-        # A new process, as each scheduled crawl is: its caches start cold, its memory is its own.
-        child = subprocess.run(
-            [sys.executable, __file__, "--add-day-child", json.dumps([str(day_db), str(_state_path(background)), args.archive, args.day])],
-            capture_output=True, text=True,
-        )
-        if child.returncode:
-            raise SystemExit(child.stderr.strip().splitlines()[-1])
-        day = json.loads(child.stdout)
+        days = [_timed_day(background, day_db, args) for _ in range(args.day_runs)]
         size = day_db.stat().st_size
+        cache = "dropped before each run" if args.cold else "as the copy left it"
         print(f"archive of {args.archive} {built} ({size / 2**20:.0f} MB); adding one day "
-              f"({args.day}, one add_article each, in a new process) took {day['seconds']:.2f} s "
-              f"({day['cpu']:.2f} s CPU; the rest is waiting on the disk), of which "
-              f"dedup+stories {day['in_link']:.2f} s ({day['in_link'] / args.day * 1000:.2f} ms per article) "
-              f"and the lemma index {day['in_lemmas']:.2f} s; that process's peak memory {day['peak_mb']:.0f} MB")
+              f"({args.day}, one add_article each, in a new process, page cache {cache}), "
+              f"{len(days)} run{'s' if len(days) > 1 else ''}, median [min-max]:")
+        for label, key in (("wall", "seconds"), ("CPU", "cpu"), ("dedup+stories", "in_link"),
+                           ("lemma index", "in_lemmas"), ("read from disk, MB", "read_mb"), ("written, MB", "write_mb")):
+            values = sorted(day[key] for day in days)
+            print(f"  {label}: {statistics.median(values):.2f} [{values[0]:.2f}-{values[-1]:.2f}]")
+        print(f"  dedup+stories per article: {statistics.median(d['in_link'] for d in days) / args.day * 1000:.2f} ms; "
+              f"peak memory of that process: {max(d['peak_mb'] for d in days):.0f} MB")
     # Not RUSAGE_CHILDREN: a child's ru_maxrss can carry this process's peak across fork and exec.
     print(f"peak memory of the benchmark's own process, bulk build included (scaffolding, not the product): "
           f"{_peak_mb():.0f} MB")

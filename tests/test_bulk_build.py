@@ -26,7 +26,6 @@ def _snapshot(db) -> dict:
         "articles": db.execute("SELECT id, url, title, text, published, mfa, mfa_reason, reprint_of "
                                "FROM articles ORDER BY id").fetchall(),
         "dedup_docs": db.execute("SELECT * FROM dedup_docs ORDER BY article_id").fetchall(),
-        "dedup_keys": db.execute("SELECT * FROM dedup_keys ORDER BY week, key, article_id").fetchall(),
         "hours": [h for (h,) in db.execute("SELECT hour FROM dedup_hours ORDER BY hour")],
         "stories": sorted(
             (frozenset(members[story_id]), title, first, last, size, sources, mfa)

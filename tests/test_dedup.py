@@ -1,12 +1,16 @@
 """Reprints: exact and truncated copies link to the earliest copy; rewrites and hard negatives don't."""
 
+import sqlite3
 from dataclasses import replace
+
+import pytest
 
 from archive import dedup
 from archive.models import Article
 from archive.pipeline import add_article
 from archive.store import open_archive
-from newsfixtures import ORIGINAL, REPRINT, TRUNCATED, event_records, record
+from newsfixtures import ORIGINAL, REPRINT, TRUNCATED, event_records
+from newsfixtures import record as ingest_record
 
 
 def _article(record: dict) -> Article:
@@ -123,11 +127,15 @@ def test_updating_story_links_does_not_reindex_the_text(tmp_path):
     assert db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'Метель'").fetchall() == [(article_id,)]
 
 
+# The original with a sentence put before it: the head key differs, the bands mostly don't.
+NEW_BEGINNING = "Об этом сообщила пресс-служба министерства в среду вечером после окончания встречи. " + ORIGINAL
+
+
 def _copies_of_the_original(tmp_path, name: str, copy_text: str, copy_published: str) -> tuple:
     records = event_records()
     db = open_archive(tmp_path / f"{name}.db")
     original = add_article(db, _article(records[0])).article_id
-    copy = add_article(db, _article(record("https://copy.example.net/1", copy_text, copy_published))).article_id
+    copy = add_article(db, _article(ingest_record("https://copy.example.net/1", copy_text, copy_published))).article_id
     return db.execute("SELECT reprint_of FROM articles WHERE id = ?", [copy]).fetchone()[0], original
 
 
@@ -141,32 +149,72 @@ def test_a_copy_with_the_same_beginning_is_found_at_any_distance_in_time(tmp_pat
 def test_a_copy_with_a_new_beginning_is_found_within_the_neighbouring_weeks_only(tmp_path):
     """Band keys are filed by week (what keeps linking fast in a large archive): a copy that
     changed its first words is matched within REPRINT_WEEKS, not months later."""
-    reintroduced = "Об этом сообщила пресс-служба министерства в среду вечером после окончания встречи. " + ORIGINAL
-    near, original = _copies_of_the_original(tmp_path, "near", reintroduced, "2025-03-19T09:00:00+03:00")
+    near, original = _copies_of_the_original(tmp_path, "near", NEW_BEGINNING, "2025-03-19T09:00:00+03:00")
     assert near == original
-    far, _ = _copies_of_the_original(tmp_path, "far", reintroduced, "2025-05-20T09:00:00+03:00")
+    far, _ = _copies_of_the_original(tmp_path, "far", NEW_BEGINNING, "2025-05-20T09:00:00+03:00")
     assert far is None
 
 
-def test_an_archive_with_keys_filed_by_key_alone_is_converted_on_opening(tmp_path):
-    """Schema 2 kept (key, article_id) rows with the head key among the band keys."""
+def test_an_archive_with_a_band_key_table_drops_it_on_opening_and_still_links(tmp_path):
+    """Schema 2 kept every article's band keys in `dedup_keys`; they come from dedup_docs now."""
     path = tmp_path / "old.db"
     db = open_archive(path)
     for item in event_records():
         add_article(db, _article(item))
-    expected = db.execute("SELECT week, key, article_id FROM dedup_keys ORDER BY 1, 2, 3").fetchall()
-    docs = dedup._load(db, [i for (i,) in db.execute("SELECT article_id FROM dedup_docs")])
     with db.conn:
-        db.execute("DROP TABLE dedup_keys")
         db.execute("CREATE TABLE dedup_keys (key INTEGER NOT NULL, article_id INTEGER NOT NULL, "
                    "PRIMARY KEY (key, article_id)) WITHOUT ROWID")
-        db.conn.executemany("INSERT OR IGNORE INTO dedup_keys VALUES (?, ?)", [
-            (key, doc.article_id) for doc in docs for key in [*doc.band_keys, doc.head_key] if key is not None])
+        db.execute("INSERT INTO dedup_keys VALUES (1, 1)")
+        db.execute("DROP INDEX dedup_docs_head_key")
         db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     db.conn.close()
 
     reopened = open_archive(path)
-    assert reopened.execute("SELECT week, key, article_id FROM dedup_keys ORDER BY 1, 2, 3").fetchall() == expected
-    copy = add_article(reopened, _article(record("https://copy.example.net/2", REPRINT, "2025-03-12T18:00:00+03:00")))
-    assert reopened.execute("SELECT reprint_of FROM articles WHERE id = ?", [copy.article_id]).fetchone()[0] == \
-        _by_url(reopened)[event_records()[0]["url"]][0]
+    assert "dedup_keys" not in reopened.table_names()
+    assert "dedup_docs_head_key" in {index.name for index in reopened["dedup_docs"].indexes}
+    original_id = _by_url(reopened)[event_records()[0]["url"]][0]
+    for n, (text, published) in enumerate(((REPRINT, "2025-03-12T18:00:00+03:00"),
+                                           (NEW_BEGINNING, "2025-03-13T18:00:00+03:00"))):
+        copy = add_article(reopened, _article(ingest_record(f"https://copy.example.net/{n}", text, published)))
+        assert reopened.execute("SELECT reprint_of FROM articles WHERE id = ?", [copy.article_id]).fetchone()[0] == original_id
+
+
+def test_the_band_index_sees_another_connections_writes_and_forgets_rolled_back_ones(tmp_path):
+    from archive.pipeline import _add
+
+    reader = open_archive(tmp_path / "a.db")
+    original = add_article(reader, _article(event_records()[0])).article_id  # the reader caches this week now
+    (original_doc,) = dedup._load(reader, [original])
+    writer = open_archive(tmp_path / "a.db")
+    assert dedup._band_index(writer).ids_sharing_a_band(writer, original_doc) == {original}
+    copy = _article(ingest_record("https://copy.example.net/1", NEW_BEGINNING, "2025-03-13T09:00:00+03:00"))
+
+    writer.conn.execute("BEGIN IMMEDIATE")
+    rolled_back = _add(writer, copy).article_id
+    assert dedup._band_index(writer).ids_sharing_a_band(writer, original_doc) == {original, rolled_back}
+    writer.conn.rollback()
+    assert dedup._band_index(writer).ids_sharing_a_band(writer, original_doc) == {original}, \
+        "a rolled-back doc must leave the cache"
+
+    later = add_article(writer, copy).article_id
+    assert dedup._band_index(reader).ids_sharing_a_band(reader, original_doc) == {original, later}, \
+        "a write by another connection must be seen"
+    assert _by_url(reader)[copy.url][1] == original
+
+
+def test_an_article_whose_linking_fails_leaves_nothing_behind(tmp_path):
+    """add_article is one transaction: a failure after the article row was written (here in
+    linking) must take the row, its full-text entry and its old version back with it."""
+    db = open_archive(tmp_path / "a.db")
+    first, second = (_article(r) for r in event_records()[:2])
+    add_article(db, first)
+    with db.conn:
+        db.conn.execute("CREATE TRIGGER fail_linking BEFORE INSERT ON dedup_docs BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    before = {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+              for table in ("articles", "articles_fts", "article_versions", "articles_morph", "stories")}
+    for failing in (second, replace(first, text=first.text + " Дополнено.")):
+        with pytest.raises(sqlite3.IntegrityError, match="boom"):
+            add_article(db, failing)
+        after = {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in before}
+        assert after == before, failing.url
+        assert db.execute("SELECT text FROM articles WHERE url = ?", [first.url]).fetchone()[0] == first.text
