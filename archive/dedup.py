@@ -340,18 +340,23 @@ def _hours_around(db: sqlite_utils.Database, hour: int) -> list[_Hour]:
 
 @dataclass
 class _Week:
-    """The band keys of one week's docs, sorted for lookup, as of the hour tokens in `tokens`."""
+    """The band keys of one week's docs, sorted for lookup, as of the week's token sums `state`."""
 
-    tokens: dict[int, int]
+    state: tuple[int, int] | None
     keys: np.ndarray  # sorted band keys
     ids: np.ndarray  # the article id of each key
     added: dict[int, list[int]] = field(default_factory=dict)  # keys of docs stored since loading
 
     def ids_with(self, keys: np.ndarray) -> set[int]:
+        found: set[int] = set()
         starts, ends = np.searchsorted(self.keys, keys, "left"), np.searchsorted(self.keys, keys, "right")
-        found = {int(i) for start, end in zip(starts.tolist(), ends.tolist()) for i in self.ids[start:end]}
-        for key in keys.tolist():
-            found.update(self.added.get(key, ()))
+        for start, end in zip(starts.tolist(), ends.tolist()):
+            if start != end:
+                found.update(self.ids[start:end].tolist())
+        if self.added:
+            for key in keys.tolist():
+                if key in self.added:
+                    found.update(self.added[key])
         return found
 
 
@@ -364,38 +369,44 @@ class _BandIndex:
     def ids_sharing_a_band(self, db: sqlite_utils.Database, doc: Doc) -> set[int]:
         """The stored docs of the weeks around `doc`'s that share at least one band key with it."""
         low, high = doc.week - REPRINT_WEEKS, doc.week + REPRINT_WEEKS
-        tokens: dict[int, dict[int, int]] = {}
-        for hour, token in db.execute("SELECT hour, token FROM dedup_hours WHERE hour BETWEEN ? AND ?",
-                                      [low * HOURS_PER_WEEK, (high + 1) * HOURS_PER_WEEK - 1]):
-            tokens.setdefault(hour // HOURS_PER_WEEK, {})[hour] = token
+        # A week's state is the sum of its hours' random tokens, summed in SQL in two halves so
+        # the sum cannot overflow: any write or rollback changes it, and only 3 rows come back.
+        states = {week: (high_sum, low_sum) for week, high_sum, low_sum in db.execute(
+            f"SELECT hour / {HOURS_PER_WEEK} - (hour < 0 AND hour % {HOURS_PER_WEEK} != 0), "
+            "sum(token >> 31), sum(token & 2147483647) FROM dedup_hours WHERE hour BETWEEN ? AND ? GROUP BY 1",
+            [low * HOURS_PER_WEEK, (high + 1) * HOURS_PER_WEEK - 1])}
         found: set[int] = set()
         for week in range(low, high + 1):
             cached = self.weeks.get(week)
-            if cached is None or cached.tokens != tokens.get(week, {}):
-                cached = self._load(db, week, tokens.get(week, {}))
+            if cached is None or cached.state != states.get(week):
+                cached = self._load(db, week, states.get(week))
             self.weeks.move_to_end(week)
             found |= cached.ids_with(doc.band_keys)
         while len(self.weeks) > 2 * (2 * REPRINT_WEEKS + 1):
             self.weeks.popitem(last=False)
         return found
 
-    def _load(self, db: sqlite_utils.Database, week: int, tokens: dict[int, int]) -> _Week:
+    def _load(self, db: sqlite_utils.Database, week: int, state: tuple[int, int] | None) -> _Week:
         rows = db.execute("SELECT article_id, minhash FROM dedup_docs WHERE hour BETWEEN ? AND ?",
                           [week * HOURS_PER_WEEK, (week + 1) * HOURS_PER_WEEK - 1]).fetchall()
         signatures = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.uint32).reshape(len(rows), NUM_PERM)
         keys = band_keys(signatures).ravel()
         ids = np.repeat(np.array([i for i, _ in rows], dtype=np.int64), BANDS)
         order = np.argsort(keys, kind="stable")
-        self.weeks[week] = _Week(dict(tokens), keys[order], ids[order])
+        self.weeks[week] = _Week(state, keys[order], ids[order])
         return self.weeks[week]
 
-    def add(self, doc: Doc, token: int) -> None:
-        """Add a just-stored doc to its week, if cached (then current: `link` looked it up first)."""
+    def add(self, doc: Doc, old_token: int | None, token: int) -> None:
+        """Add a just-stored doc to its week, if cached (then current: `link` looked it up first),
+        whose hour's token went from `old_token` to `token`."""
         cached = self.weeks.get(doc.week)
         if cached is not None:
             for key in doc.band_keys.tolist():
                 cached.added.setdefault(key, []).append(doc.article_id)
-            cached.tokens[doc.story.hour] = token
+            high_sum, low_sum = cached.state or (0, 0)
+            if old_token is not None:
+                high_sum, low_sum = high_sum - (old_token >> 31), low_sum - (old_token & 2147483647)
+            cached.state = (high_sum + (token >> 31), low_sum + (token & 2147483647))
 
 
 def _band_index(db: sqlite_utils.Database) -> _BandIndex:
@@ -414,9 +425,10 @@ def doc_row(doc: Doc) -> tuple:
 
 def _store(db: sqlite_utils.Database, doc: Doc) -> None:
     db.execute("INSERT INTO dedup_docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_row(doc))
+    old_token = db.execute("SELECT token FROM dedup_hours WHERE hour = ?", [doc.story.hour]).fetchone()
     token = _touch_hour(db, doc.story.hour)
     _window(db).add(doc, token)
-    _band_index(db).add(doc, token)
+    _band_index(db).add(doc, old_token[0] if old_token else None, token)
 
 
 _DOC_COLUMNS = "article_id, url, source, mfa, sort_key, hour, n_shingles, head_key, minhash, story"
