@@ -94,10 +94,10 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield
+        db.conn.commit()
     except BaseException:
-        db.conn.rollback()
+        db.conn.rollback()  # also after a failed commit, which leaves the transaction open
         raise
-    db.conn.commit()
 
 
 def utc_now() -> str:
