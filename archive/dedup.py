@@ -300,12 +300,17 @@ class _Window:
             self.drop(next(iter(self.hours)))
 
 
+def _per_connection(db: sqlite_utils.Database, name: str, factory: type):
+    """The cache object `name` of this connection, made on first use (each process has its own)."""
+    cache = getattr(db, name, None)
+    if cache is None:
+        cache = factory()
+        setattr(db, name, cache)
+    return cache
+
+
 def _window(db: sqlite_utils.Database) -> _Window:
-    window = getattr(db, "_dedup_window", None)
-    if window is None:
-        window = _Window()
-        db._dedup_window = window
-    return window
+    return _per_connection(db, "_dedup_window", _Window)
 
 
 def _touch_hour(db: sqlite_utils.Database, hour: int) -> int:
@@ -338,6 +343,9 @@ def _hours_around(db: sqlite_utils.Database, hour: int) -> list[_Hour]:
     return buckets
 
 
+_HALF_BITS, _HALF_MASK = 31, (1 << 31) - 1  # a 62-bit token as two halves whose sums cannot overflow
+
+
 @dataclass
 class _Week:
     """The band keys of one week's docs, sorted for lookup, as of the week's token sums `state`."""
@@ -366,25 +374,29 @@ class _BandIndex:
     def __init__(self) -> None:
         self.weeks: OrderedDict[int, _Week] = OrderedDict()
 
-    def ids_sharing_a_band(self, db: sqlite_utils.Database, doc: Doc) -> set[int]:
-        """The stored docs of the weeks around `doc`'s that share at least one band key with it."""
-        low, high = doc.week - REPRINT_WEEKS, doc.week + REPRINT_WEEKS
+    def weeks_around(self, db: sqlite_utils.Database, week: int) -> list[_Week]:
+        """The current buckets of the weeks within REPRINT_WEEKS of `week`, reloading stale ones."""
+        low, high = week - REPRINT_WEEKS, week + REPRINT_WEEKS
         # A week's state is the sum of its hours' random tokens, summed in SQL in two halves so
         # the sum cannot overflow: any write or rollback changes it, and only 3 rows come back.
         states = {week: (high_sum, low_sum) for week, high_sum, low_sum in db.execute(
             f"SELECT hour / {HOURS_PER_WEEK} - (hour < 0 AND hour % {HOURS_PER_WEEK} != 0), "
-            "sum(token >> 31), sum(token & 2147483647) FROM dedup_hours WHERE hour BETWEEN ? AND ? GROUP BY 1",
+            f"sum(token >> {_HALF_BITS}), sum(token & {_HALF_MASK}) FROM dedup_hours WHERE hour BETWEEN ? AND ? GROUP BY 1",
             [low * HOURS_PER_WEEK, (high + 1) * HOURS_PER_WEEK - 1])}
-        found: set[int] = set()
-        for week in range(low, high + 1):
-            cached = self.weeks.get(week)
-            if cached is None or cached.state != states.get(week):
-                cached = self._load(db, week, states.get(week))
-            self.weeks.move_to_end(week)
-            found |= cached.ids_with(doc.band_keys)
+        buckets = []
+        for number in range(low, high + 1):
+            cached = self.weeks.get(number)
+            if cached is None or cached.state != states.get(number):
+                cached = self._load(db, number, states.get(number))
+            self.weeks.move_to_end(number)
+            buckets.append(cached)
         while len(self.weeks) > 2 * (2 * REPRINT_WEEKS + 1):
             self.weeks.popitem(last=False)
-        return found
+        return buckets
+
+    def ids_sharing_a_band(self, db: sqlite_utils.Database, doc: Doc) -> set[int]:
+        """The stored docs of the weeks around `doc`'s that share at least one band key with it."""
+        return set().union(*(week.ids_with(doc.band_keys) for week in self.weeks_around(db, doc.week)))
 
     def _load(self, db: sqlite_utils.Database, week: int, state: tuple[int, int] | None) -> _Week:
         rows = db.execute("SELECT article_id, minhash FROM dedup_docs WHERE hour BETWEEN ? AND ?",
@@ -405,16 +417,12 @@ class _BandIndex:
                 cached.added.setdefault(key, []).append(doc.article_id)
             high_sum, low_sum = cached.state or (0, 0)
             if old_token is not None:
-                high_sum, low_sum = high_sum - (old_token >> 31), low_sum - (old_token & 2147483647)
-            cached.state = (high_sum + (token >> 31), low_sum + (token & 2147483647))
+                high_sum, low_sum = high_sum - (old_token >> _HALF_BITS), low_sum - (old_token & _HALF_MASK)
+            cached.state = (high_sum + (token >> _HALF_BITS), low_sum + (token & _HALF_MASK))
 
 
 def _band_index(db: sqlite_utils.Database) -> _BandIndex:
-    index = getattr(db, "_dedup_band_index", None)
-    if index is None:
-        index = _BandIndex()
-        db._dedup_band_index = index
-    return index
+    return _per_connection(db, "_dedup_band_index", _BandIndex)
 
 
 def doc_row(doc: Doc) -> tuple:
@@ -627,7 +635,7 @@ def link(db: sqlite_utils.Database, article_id: int) -> None:
     # The doc's own hour and week are loaded before the doc is stored, so _store can add it to
     # buckets known to be current.
     _hours_around(db, doc.story.hour)
-    _band_index(db).ids_sharing_a_band(db, doc)
+    _band_index(db).weeks_around(db, doc.week)
     _store(db, doc)
     _relink(db, doc)
 
