@@ -42,6 +42,18 @@ def _check(path: Path, *extra: str):
     return run_cli("check", "--db", str(path), *extra, timeout=120)
 
 
+def _found_then_repaired(path: Path, problem: str, repair: str) -> None:
+    """`check` reports `problem` (exit 1), `check --repair` does `repair` (exit 0), and then
+    `check` finds nothing."""
+    found = _check(path)
+    assert found.returncode == 1, found.stdout
+    assert problem in found.stdout
+    repaired = _check(path, "--repair")
+    assert repair in repaired.stdout, repaired.stdout
+    assert repaired.returncode == 0, repaired.stdout
+    assert _check(path).returncode == 0
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -60,13 +72,7 @@ def test_fts_out_of_sync_is_found_and_repaired(archive):
                  [title, lead, text])
     conn.commit()
     conn.close()
-    found = _check(archive)
-    assert found.returncode == 1
-    assert "PROBLEM fts:" in found.stdout
-    repaired = _check(archive, "--repair")
-    assert "REPAIRED rebuilt the full-text index" in repaired.stdout
-    assert repaired.returncode == 0, repaired.stdout
-    assert _check(archive).returncode == 0
+    _found_then_repaired(archive, "PROBLEM fts:", "REPAIRED rebuilt the full-text index")
     hits = sqlite3.connect(archive).execute(
         "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'Захарова'").fetchall()
     assert hits == [(1,)]
@@ -89,11 +95,7 @@ def test_stories_that_disagree_with_articles_are_reclustered(archive):
     conn.execute("UPDATE articles SET story_id = 4242 WHERE id = 2")
     conn.commit()
     conn.close()
-    found = _check(archive)
-    assert found.returncode == 1 and "PROBLEM stories:" in found.stdout
-    repaired = _check(archive, "--repair")
-    assert "REPAIRED recomputed reprints and stories" in repaired.stdout
-    assert repaired.returncode == 0, repaired.stdout
+    _found_then_repaired(archive, "PROBLEM stories:", "REPAIRED recomputed reprints and stories")
     conn = sqlite3.connect(archive)
     assert conn.execute("SELECT count(*) FROM articles WHERE story_id = 4242").fetchone()[0] == 0
 
@@ -144,12 +146,8 @@ def test_a_lemma_index_made_by_another_pymorphy3_is_found_and_rebuilt(archive):
     conn.execute("UPDATE articles_morph SET title = replace(title, 'захаров', 'старыйключ') WHERE id = 1")
     conn.commit()
     conn.close()
-    found = _check(archive)
-    assert found.returncode == 1
-    assert "PROBLEM lemmas: the lemma index was made by pymorphy3 0.1, not pymorphy3 " in found.stdout
-    repaired = _check(archive, "--repair")
-    assert "REPAIRED rebuilt the lemma index with this pymorphy3" in repaired.stdout, repaired.stdout
-    assert _check(archive).returncode == 0
+    _found_then_repaired(archive, "PROBLEM lemmas: the lemma index was made by pymorphy3 0.1, not pymorphy3 ",
+                         "REPAIRED rebuilt the lemma index with this pymorphy3")
     conn = sqlite3.connect(archive)
     assert "старыйключ" not in conn.execute("SELECT title FROM articles_morph WHERE id = 1").fetchone()[0]
     assert conn.execute("SELECT count(*) FROM morph_keys WHERE key = 'старыйключ'").fetchone() == (0,)
