@@ -13,6 +13,7 @@ import pytest
 
 from archive.cli import main
 from archive.models import Article
+from archive.pipeline import add_article
 from archive.search import PENDING_TABLE, QueryError, build_match, index_pending, search
 from archive.store import open_archive
 
@@ -53,15 +54,7 @@ def _add(db, key: str, story_id: int | None = None) -> int:
     spec = dict(ARTICLES[key])
     mfa = spec.pop("mfa")
     article = Article(url=f"https://example.org/{key}", **spec)
-    try:
-        from archive.pipeline import add_article
-    except ImportError:
-        from archive.store import upsert_article
-
-        with db.conn:
-            article_id, _ = upsert_article(db, article, mfa=mfa, mfa_reasons=[])
-    else:
-        article_id = add_article(db, article).article_id
+    article_id = add_article(db, article).article_id
     with db.conn:
         db.execute("UPDATE articles SET mfa = ?, story_id = coalesce(?, story_id) WHERE id = ?", [int(mfa), story_id, article_id])
     return article_id
