@@ -13,7 +13,9 @@ and rewrites that keep the names, topic words and quote; the same people return 
 3. the time to add one day (`--day` new articles, one `add_article` call each, as the crawler
    does) to an archive of `--archive` articles made beforehand by `bulk_build`, in a new process
    as a scheduled crawl is, `--day-runs` times (median and range: disk timings on a shared VM
-   vary a lot); with `--cold` the page cache is dropped first, as after a reboot;
+   vary a lot); with `--cold` the page cache is dropped first, as after a reboot. With `--days N`
+   each copy takes N consecutive days, each in its own process: the full-text indexes merge
+   their segments in waves, which one day can miss or catch;
 4. peak memory: of the ingest, of the process adding the day, and of the bulk build (scaffolding).
 
 `bulk_build` writes the same rows `add_articles` would (articles, dedup features and keys, reprint
@@ -383,15 +385,19 @@ def _background_archive(args: argparse.Namespace, tmp: Path) -> tuple[Path, str]
     return path, built
 
 
-def add_day(db_path: Path, state: Path, archive_size: int, day: int) -> dict:
-    """Add `day` articles, continuing the saved generator, one add_article each (runs in a child)."""
+def add_day(db_path: Path, state: Path, archive_size: int, day: int, days_before: int) -> dict:
+    """Add the day after `days_before` days of `day` articles, continuing the saved generator, one
+    add_article each (runs in a child)."""
     corpus = pickle.loads(state.read_bytes())
+    start = archive_size + days_before * day
+    for number in range(archive_size, start):  # the generator's state depends on every article before
+        corpus.article(number)
     db = open_archive(db_path)
     # max(id), not count(*): counting would read an index of the whole archive into the cache first.
-    if db.execute("SELECT max(id) FROM articles").fetchone()[0] != archive_size:
-        raise SystemExit(f"the archive does not hold {archive_size} articles; remove it or pass its size")
+    if db.execute("SELECT max(id) FROM articles").fetchone()[0] != start:
+        raise SystemExit(f"the archive does not hold {start} articles; remove it or pass its size")
     read_before, written_before = _disk_io_mb()
-    seconds, in_link, _, in_lemmas, cpu = fill(db, corpus, archive_size, day, batched=False)
+    seconds, in_link, _, in_lemmas, cpu = fill(db, corpus, start, day, batched=False)
     # Closing checkpoints what the WAL still holds: part of the cost of adding the day.
     started, started_cpu = time.perf_counter(), time.process_time()
     db.conn.close()
@@ -401,22 +407,26 @@ def add_day(db_path: Path, state: Path, archive_size: int, day: int) -> dict:
             "read_mb": read - read_before, "write_mb": written - written_before}
 
 
-def _timed_day(background: Path, day_db: Path, args: argparse.Namespace) -> dict:
-    """Add the day to a fresh copy of the background archive in a new process, as each scheduled
-    crawl is (its own caches start cold, its memory is its own); return the child's figures."""
+def _timed_days(background: Path, day_db: Path, args: argparse.Namespace) -> list[dict]:
+    """Add `args.days` days to a fresh copy of the background archive, each in a new process, as
+    each scheduled crawl is (its own caches start cold, its memory is its own); return the
+    children's figures."""
     shutil.copyfile(background, day_db)
     with open(day_db, "rb+") as copy:
         os.fsync(copy.fileno())  # else writing back the copy competes with the day for the disk
-    if args.cold:
-        Path("/proc/sys/vm/drop_caches").write_text("3\n")
-    child = subprocess.run(
-        [sys.executable, __file__, "--add-day-child",
-         json.dumps([str(day_db), str(_state_path(background)), args.archive, args.day])],
-        capture_output=True, text=True,
-    )
-    if child.returncode:
-        raise SystemExit(child.stderr.strip().splitlines()[-1])
-    return json.loads(child.stdout)
+    figures = []
+    for days_before in range(args.days):
+        if args.cold:
+            Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        child = subprocess.run(
+            [sys.executable, __file__, "--add-day-child",
+             json.dumps([str(day_db), str(_state_path(background)), args.archive, args.day, days_before])],
+            capture_output=True, text=True,
+        )
+        if child.returncode:
+            raise SystemExit(child.stderr.strip().splitlines()[-1])
+        figures.append(json.loads(child.stdout))
+    return figures
 
 
 def _disk_io_mb() -> tuple[float, float]:
@@ -444,16 +454,17 @@ def main() -> int:
     parser.add_argument("--archive-file", default=None,
                         help="keep the background archive here and reuse it if it exists (the day goes into a copy)")
     parser.add_argument("--day-runs", type=int, default=3, help="add the day this many times, each to a fresh copy")
+    parser.add_argument("--days", type=int, default=1, help="consecutive days added to each copy")
     parser.add_argument("--cold", action="store_true",
                         help="drop the page cache before each day (needs root): the worst case, as after a reboot")
     parser.add_argument("--add-day-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.add_day_child:
-        db_path, state, archive_size, day = json.loads(args.add_day_child)
-        print(json.dumps(add_day(Path(db_path), Path(state), archive_size, day)))
+        db_path, state, archive_size, day, days_before = json.loads(args.add_day_child)
+        print(json.dumps(add_day(Path(db_path), Path(state), archive_size, day, days_before)))
         return 0
-    if min(args.articles, args.archive, args.day, args.per_day, args.day_runs) < 1 or args.workers < 0:
-        parser.error("sizes and --day-runs must be positive and --workers not negative")
+    if min(args.articles, args.archive, args.day, args.per_day, args.day_runs, args.days) < 1 or args.workers < 0:
+        parser.error("sizes, --day-runs and --days must be positive and --workers not negative")
     if args.cold and not os.access("/proc/sys/vm/drop_caches", os.W_OK):
         parser.error("--cold drops the page cache, which needs root")
 
@@ -471,12 +482,13 @@ def main() -> int:
 
         background, built = _background_archive(args, Path(tmp))
         day_db = Path(tmp) / "day.db"
-        days = [_timed_day(background, day_db, args) for _ in range(args.day_runs)]
+        days = [day for _ in range(args.day_runs) for day in _timed_days(background, day_db, args)]
         size = day_db.stat().st_size
-        cache = "dropped before each run" if args.cold else "as the copy left it"
+        cache = "dropped before each day" if args.cold else "as the copy left it"
+        runs = f"{args.day_runs} run{'s' if args.day_runs > 1 else ''}"
         print(f"archive of {args.archive} {built} ({size / 2**20:.0f} MB); adding one day "
               f"({args.day}, one add_article each, in a new process, page cache {cache}), "
-              f"{len(days)} run{'s' if len(days) > 1 else ''}, median [min-max]:")
+              f"{runs} of {args.days} consecutive day{'s' if args.days > 1 else ''}, median [min-max] of the days:")
         for label, key in (("wall", "seconds"), ("CPU", "cpu"), ("dedup+stories", "in_link"),
                            ("lemma index", "in_lemmas"), ("read from disk, MB", "read_mb"), ("written, MB", "write_mb")):
             values = sorted(day[key] for day in days)
