@@ -331,3 +331,29 @@ def test_word_form_keys_are_kept_in_the_archive_and_dropped_when_the_analyzer_ch
     weather = db.execute("SELECT text FROM articles_morph WHERE id = (SELECT id FROM articles WHERE url LIKE '%weather')").fetchone()[0]
     assert "ключизархива" not in weather and "армянский" in weather
     assert db.execute("SELECT key FROM morph_keys WHERE form = 'армянским'").fetchone() == ("армянский",)
+
+
+def _segments(db, index: str) -> int:
+    return db.execute(f"SELECT count(DISTINCT segid) FROM {index}_idx").fetchone()[0]
+
+
+def test_both_full_text_indexes_merge_sixteen_segments_at_a_time_on_new_and_upgraded_archives(tmp_path):
+    """Each article's commit adds a segment to both FTS5 indexes. SQLite's defaults merge a
+    level at 4 segments, rewriting each article's postings about twice as often, and merge all
+    of a level inside one commit at 16 (SQLite's crisismerge), which made single commits slow."""
+    db = open_archive(tmp_path / "a.db")
+    spec = {k: v for k, v in ARTICLES["galuzin"].items() if k != "mfa"}
+    for n in range(20):
+        add_article(db, Article(url=f"https://example.org/galuzin-{n}", **spec))
+    for index in ("articles_fts", "articles_morph_fts"):
+        assert _segments(db, index) == 20, f"{index} merged its level inside a commit"
+
+    with db.conn:
+        for index in ("articles_fts", "articles_morph_fts"):
+            db.execute(f"DELETE FROM {index}_config WHERE k IN ('automerge', 'crisismerge')")
+        db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    db.conn.close()
+    upgraded = open_archive(tmp_path / "a.db")
+    for index in ("articles_fts", "articles_morph_fts"):
+        config = dict(upgraded.execute(f"SELECT k, v FROM {index}_config").fetchall())
+        assert (config.get("automerge"), config.get("crisismerge")) == (16, 64), index
