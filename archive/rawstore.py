@@ -40,7 +40,7 @@ class RawPageMissing(LookupError):
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create `raw_pages` and `zstd_dicts` if missing; safe to call on every open."""
+    """Create `raw_pages`, `zstd_dicts` and `raw_page_counts` if missing; safe to call on every open."""
     tables = set(db.table_names())
     if "zstd_dicts" not in tables:
         db["zstd_dicts"].create(
@@ -69,6 +69,20 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db["raw_pages"].create_index(["sha256"])
         db["raw_pages"].create_index(["url"])
         db["raw_pages"].create_index(["source", "fetched_at"])
+    if "raw_page_counts" not in tables:
+        # Whether a dictionary is due depends on the source's page count, asked for every saved
+        # page; count(*) read the source's whole index each time, so it grew with the archive.
+        db.execute("CREATE TABLE raw_page_counts (source TEXT PRIMARY KEY, pages INTEGER NOT NULL) WITHOUT ROWID")
+        db.execute("INSERT INTO raw_page_counts SELECT source, count(*) FROM raw_pages GROUP BY source")
+        db.execute(
+            """CREATE TRIGGER raw_pages_counted AFTER INSERT ON raw_pages BEGIN
+              INSERT INTO raw_page_counts (source, pages) VALUES (new.source, 1)
+                ON CONFLICT (source) DO UPDATE SET pages = pages + 1; END"""
+        )
+        db.execute(
+            """CREATE TRIGGER raw_pages_uncounted AFTER DELETE ON raw_pages BEGIN
+              UPDATE raw_page_counts SET pages = pages - 1 WHERE source = old.source; END"""
+        )
 
 
 def _dict_sha(db: sqlite_utils.Database, dict_id: int) -> str:
@@ -128,7 +142,8 @@ def train_dictionary(db: sqlite_utils.Database, source: str, source_pages: int) 
 
 def _dict_for_new_page(db: sqlite_utils.Database, source: str) -> int | None:
     """The dictionary a new page of `source` is compressed with, training one when it is due."""
-    pages = db.execute("SELECT count(*) FROM raw_pages WHERE source = ?", [source]).fetchone()[0]
+    counted = db.execute("SELECT pages FROM raw_page_counts WHERE source = ?", [source]).fetchone()
+    pages = counted[0] if counted else 0
     current = db.execute(
         "SELECT id, source_pages FROM zstd_dicts WHERE source = ? ORDER BY id DESC LIMIT 1", [source]
     ).fetchone()

@@ -94,3 +94,32 @@ def test_old_rows_stay_readable_after_retraining(db, monkeypatch):
     assert len(dict_ids) >= 2, "retraining should have produced a second dictionary"
     rawstore._decompressors.clear()  # a fresh process: every dictionary comes from the database
     assert all(rawstore.load_raw(db, raw_id) == page(n) for n, raw_id in enumerate(ids))
+
+
+def _counted(db) -> dict[str, int]:
+    return dict(db.execute("SELECT source, pages FROM raw_page_counts").fetchall())
+
+
+def test_pages_per_source_are_counted_as_they_are_saved_and_deleted(db):
+    for n in range(5):
+        save(db, n)
+    save(db, 100, source="newsru")
+    save(db, 101, body=page(1))  # identical body: stored once, counted once
+    assert _counted(db) == {"tass": 5, "newsru": 1}
+    with db.conn:
+        db.execute("DELETE FROM raw_pages WHERE source = 'tass' AND id = (SELECT max(id) FROM raw_pages WHERE source = 'tass')")
+    assert _counted(db) == {"tass": 4, "newsru": 1}
+
+
+def test_an_archive_without_page_counts_gets_them_on_opening(db):
+    for n in range(rawstore.TRAIN_AFTER):
+        save(db, n)
+    with db.conn:
+        db.execute("DROP TRIGGER raw_pages_counted")
+        db.execute("DROP TRIGGER raw_pages_uncounted")
+        db.execute("DROP TABLE raw_page_counts")
+    rawstore.ensure_schema(db)
+    assert _counted(db) == {"tass": rawstore.TRAIN_AFTER}
+    assert db.execute("SELECT count(*) FROM zstd_dicts").fetchone()[0] == 0
+    save(db, 1000)  # the source has TRAIN_AFTER pages: its dictionary is due
+    assert db.execute("SELECT source_pages FROM zstd_dicts").fetchall() == [(rawstore.TRAIN_AFTER,)]
