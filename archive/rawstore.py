@@ -73,14 +73,17 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         # Whether a dictionary is due depends on the source's page count, asked for every saved
         # page; count(*) read the source's whole index each time, so it grew with the archive.
         db.execute("CREATE TABLE raw_page_counts (source TEXT PRIMARY KEY, pages INTEGER NOT NULL) WITHOUT ROWID")
-        db.execute("INSERT INTO raw_page_counts SELECT source, count(*) FROM raw_pages GROUP BY source")
+        # raw_pages.source may be NULL in SQL terms (never from the crawler); such rows are not counted.
         db.execute(
-            """CREATE TRIGGER raw_pages_counted AFTER INSERT ON raw_pages BEGIN
+            "INSERT INTO raw_page_counts SELECT source, count(*) FROM raw_pages WHERE source IS NOT NULL GROUP BY source"
+        )
+        db.execute(
+            """CREATE TRIGGER raw_pages_counted AFTER INSERT ON raw_pages WHEN new.source IS NOT NULL BEGIN
               INSERT INTO raw_page_counts (source, pages) VALUES (new.source, 1)
                 ON CONFLICT (source) DO UPDATE SET pages = pages + 1; END"""
         )
         db.execute(
-            """CREATE TRIGGER raw_pages_uncounted AFTER DELETE ON raw_pages BEGIN
+            """CREATE TRIGGER raw_pages_uncounted AFTER DELETE ON raw_pages WHEN old.source IS NOT NULL BEGIN
               UPDATE raw_page_counts SET pages = pages - 1 WHERE source = old.source; END"""
         )
 

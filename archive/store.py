@@ -18,7 +18,7 @@ import sqlite_utils
 
 from archive.models import Article, ExtractionFailure
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 VERIFY_EVERY = timedelta(hours=24)
 BUSY_TIMEOUT_MS = 30_000
 # WAL pages between checkpoints (SQLite's default is 1,000). An article's transaction writes

@@ -97,7 +97,10 @@ def test_old_rows_stay_readable_after_retraining(db, monkeypatch):
 
 
 def _counted(db) -> dict[str, int]:
-    return dict(db.execute("SELECT source, pages FROM raw_page_counts").fetchall())
+    """The kept counts, checked against counting the rows."""
+    counted = dict(db.execute("SELECT source, pages FROM raw_page_counts").fetchall())
+    assert counted == dict(db.execute("SELECT source, count(*) FROM raw_pages GROUP BY source").fetchall())
+    return counted
 
 
 def test_pages_per_source_are_counted_as_they_are_saved_and_deleted(db):
@@ -123,3 +126,12 @@ def test_an_archive_without_page_counts_gets_them_on_opening(db):
     assert db.execute("SELECT count(*) FROM zstd_dicts").fetchone()[0] == 0
     save(db, 1000)  # the source has TRAIN_AFTER pages: its dictionary is due
     assert db.execute("SELECT source_pages FROM zstd_dicts").fetchall() == [(rawstore.TRAIN_AFTER,)]
+
+
+def test_whether_a_dictionary_is_due_comes_from_the_kept_count(db):
+    for n in range(rawstore.TRAIN_AFTER):
+        save(db, n)
+    with db.conn:  # counting the rows would say TRAIN_AFTER, and train
+        db.execute("UPDATE raw_page_counts SET pages = 1")
+    save(db, 1000)
+    assert db.execute("SELECT count(*) FROM zstd_dicts").fetchone()[0] == 0
