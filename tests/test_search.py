@@ -337,16 +337,23 @@ def _segments(db, index: str) -> int:
     return db.execute(f"SELECT count(DISTINCT segid) FROM {index}_idx").fetchone()[0]
 
 
+def _merge_settings(db, index: str) -> tuple[int, int]:
+    config = dict(db.execute(f"SELECT k, v FROM {index}_config").fetchall())
+    return config.get("automerge"), config.get("crisismerge")
+
+
 def test_both_full_text_indexes_merge_sixteen_segments_at_a_time_on_new_and_upgraded_archives(tmp_path):
     """Each article's commit adds a segment to both FTS5 indexes. SQLite's defaults merge a
-    level at 4 segments, rewriting each article's postings about twice as often, and merge all
-    of a level inside one commit at 16 (SQLite's crisismerge), which made single commits slow."""
+    level at 4 segments, rewriting each article's postings more often, and merge all of a
+    level inside one commit at 16 (crisismerge), which made single commits slow."""
     db = open_archive(tmp_path / "a.db")
+    for index in ("articles_fts", "articles_morph_fts"):
+        assert _merge_settings(db, index) == (16, 64), index
     spec = {k: v for k, v in ARTICLES["galuzin"].items() if k != "mfa"}
     for n in range(20):
         add_article(db, Article(url=f"https://example.org/galuzin-{n}", **spec))
     for index in ("articles_fts", "articles_morph_fts"):
-        assert _segments(db, index) == 20, f"{index} merged its level inside a commit"
+        assert _segments(db, index) == 20, f"{index} merged a level inside a commit (crisismerge)"
 
     with db.conn:
         for index in ("articles_fts", "articles_morph_fts"):
@@ -355,5 +362,4 @@ def test_both_full_text_indexes_merge_sixteen_segments_at_a_time_on_new_and_upgr
     db.conn.close()
     upgraded = open_archive(tmp_path / "a.db")
     for index in ("articles_fts", "articles_morph_fts"):
-        config = dict(upgraded.execute(f"SELECT k, v FROM {index}_config").fetchall())
-        assert (config.get("automerge"), config.get("crisismerge")) == (16, 64), index
+        assert _merge_settings(upgraded, index) == (16, 64), index
