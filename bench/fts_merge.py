@@ -1,24 +1,29 @@
 """FTS5 merge settings: pages written per article against search latency, for an index grown
 one article per commit, as a crawl grows the archive's two full-text indexes.
 
-Run: .venv/bin/python bench/fts_merge.py [--docs 100000] [--words 300] [--settings 4/16 16/64]
+Run: .venv/bin/python bench/fts_merge.py [--docs 200000] [--settings 4/16 8/32 16/64]
 
 FTS5 writes each commit's rows as a new segment and merges segments in the background of
 later writes: once `automerge` segments share a level, and at once (in that commit) once
 `crisismerge` do. Fewer, larger merges mean fewer pages rewritten per article; more segments
 mean more places a query must look. For each setting (`automerge/crisismerge`) this grows a
-contentless FTS5 index of synthetic Russian articles (word forms drawn with the devset's
-frequencies), one article per transaction in WAL mode, and prints:
-- WAL pages written per article (every page of every commit, merges included);
+contentless FTS5 index of the synthetic articles `bench/stories_scale.py` adds to its 1M
+archive (a Zipf vocabulary of 60,000 forms, events with names and quotes), one article per
+transaction in WAL mode, and prints:
+- WAL pages written per article (every page of every commit, merges included), overall and
+  over the last tenth, and the KB per article written to disk (WAL and checkpoints, from
+  /proc/self/io);
 - milliseconds per article, median and the slowest commit (a crisis merge shows up here);
 - segments at the end;
-- median and p95 latency of 1- and 2-word queries on common words and of 1-word queries on
-  rare ones, ranked by bm25, top 10, the settings taking turns query by query.
+- median and p95 latency of 1- and 2-word queries on common words (the 2,000 most frequent
+  after the function words) and of 1-word queries on rare ones (the 20,000 least frequent),
+  ranked by bm25, top 10, the settings taking turns query by query.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import sqlite3
 import statistics
@@ -29,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from search import load_devset, word_distribution  # noqa: E402  (bench/search.py)
+from stories_scale import FUNCTION_WORDS, Corpus  # noqa: E402  (bench/stories_scale.py)
 
 CHECKPOINT_EVERY = 1000  # articles between the checkpoints that count the WAL's frames
 WAL_HEADER, WAL_FRAME_HEADER = 32, 24  # bytes, from SQLite's WAL file format
@@ -46,28 +51,40 @@ def grow(path: Path, texts: list[str], automerge: int, crisismerge: int) -> dict
     conn.execute("INSERT INTO fts(fts, rank) VALUES ('crisismerge', ?)", [crisismerge])
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     wal, page_size = Path(f"{path}-wal"), conn.execute("PRAGMA page_size").fetchone()[0]
+    written_before = _disk_writes()
     frames, commits, last_tenth = 0, [], 0
+    tenth_start = int(len(texts) * 0.9)
     for number, text in enumerate(texts, 1):
         started = time.perf_counter()
         conn.execute("BEGIN")
         conn.execute("INSERT INTO fts(rowid, text) VALUES (?, ?)", [number, text])
         conn.execute("COMMIT")
         commits.append(time.perf_counter() - started)
-        if number % CHECKPOINT_EVERY == 0 or number == len(texts):
+        if number % CHECKPOINT_EVERY == 0 or number in (tenth_start, len(texts)):
             written = (wal.stat().st_size - WAL_HEADER) // (WAL_FRAME_HEADER + page_size)
             frames += written
-            if number > len(texts) * 0.9:
+            if number > tenth_start:
                 last_tenth += written
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     segments = conn.execute("SELECT count(DISTINCT segid) FROM fts_idx").fetchone()[0]
     conn.close()
+    disk_kb = (_disk_writes() - written_before) / 1024 / len(texts)
     return {
         "pages": frames / len(texts),
-        "last_pages": last_tenth / (len(texts) - int(len(texts) * 0.9) or 1),
+        "last_pages": last_tenth / max(1, len(texts) - tenth_start),
         "ms": statistics.median(commits) * 1000,
         "worst_ms": max(commits) * 1000,
         "segments": segments,
+        "disk_kb": disk_kb,
     }
+
+
+def _disk_writes() -> int:
+    """Bytes this process has written to the disk (Linux)."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("write_bytes:"):
+            return int(line.split()[1])
+    return 0
 
 
 def query_latency(paths: dict[str, Path], queries: list[str]) -> dict[str, list[float]]:
@@ -94,8 +111,7 @@ def _quoted(words: list[str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=100_000, help="articles indexed, one commit each")
-    parser.add_argument("--words", type=int, default=300, help="words per article")
+    parser.add_argument("--docs", type=int, default=200_000, help="articles indexed, one commit each")
     parser.add_argument("--queries", type=int, default=300, help="queries of each kind")
     parser.add_argument("--settings", nargs="+", default=["4/16", "8/32", "16/64"],
                         help="automerge/crisismerge pairs to compare (SQLite's default is 4/16)")
@@ -107,31 +123,31 @@ def main() -> None:
         except ValueError:
             parser.error(f"--settings takes AUTOMERGE/CRISISMERGE pairs such as 4/16, not {setting!r}")
         settings.append((setting, automerge, crisismerge))
-    if args.docs < 1 or args.words < 1 or args.queries < 1:
-        parser.error("--docs, --words and --queries must be positive")
+    if args.docs < 1 or args.queries < 1:
+        parser.error("--docs and --queries must be positive")
 
-    stories, _ = load_devset()
-    words, cumulative, common = word_distribution(stories)
+    corpus = Corpus(7, 500)
+    texts = [f"{article.title} {article.text}" for article in map(corpus.article, range(args.docs))]
+    content = corpus.vocabulary[len(FUNCTION_WORDS):]  # by falling frequency (Zipf rank)
+    common, rare = content[:2000], content[-20_000:]
     rng = random.Random(7)
-    texts = [" ".join(rng.choices(words, cum_weights=cumulative, k=args.words)) for _ in range(args.docs)]
-    # Rare: forms seen in the devset but outside its 20,000 most frequent.
-    rare = [w for w in words[20_000:] if w.isalpha()] or words
     kinds = {
         "1 common word": [_quoted(rng.sample(common, 1)) for _ in range(args.queries)],
         "2 common words": [_quoted(rng.sample(common, 2)) for _ in range(args.queries)],
         "1 rare word": [_quoted(rng.sample(rare, 1)) for _ in range(args.queries)],
     }
-    print(f"{args.docs:,} articles of {args.words} words, one commit each; settings automerge/crisismerge")
+    words = sum(len(text.split()) for text in texts) / len(texts)
+    print(f"{args.docs:,} articles of {words:.0f} words on average, one commit each; settings automerge/crisismerge")
     with tempfile.TemporaryDirectory() as tmp:
         paths, grown = {}, {}
         for name, automerge, crisismerge in settings:
             paths[name] = Path(tmp) / f"fts-{automerge}-{crisismerge}.db"
             grown[name] = grow(paths[name], texts, automerge, crisismerge)
-        print(f"{'setting':8} {'pages/article':>13} {'in the last tenth':>17} {'ms/article':>10} {'slowest ms':>10} "
-              f"{'segments':>8}")
+        print(f"{'setting':8} {'pages/article':>13} {'in the last tenth':>17} {'disk KB/article':>15} "
+              f"{'ms/article':>10} {'slowest ms':>10} {'segments':>8}")
         for name, figures in grown.items():
-            print(f"{name:8} {figures['pages']:13.1f} {figures['last_pages']:17.1f} {figures['ms']:10.2f} "
-                  f"{figures['worst_ms']:10.1f} "
+            print(f"{name:8} {figures['pages']:13.1f} {figures['last_pages']:17.1f} {figures['disk_kb']:15.1f} "
+                  f"{figures['ms']:10.2f} {figures['worst_ms']:10.1f} "
                   f"{figures['segments']:8d}")
         print(f"query latency, ms, median / p95 (settings in turn, {args.queries} queries of each kind):")
         print(f"{'setting':8} " + " ".join(f"{kind:>18}" for kind in kinds))
@@ -140,7 +156,7 @@ def main() -> None:
             cells = []
             for kind in kinds:
                 times = sorted(latencies[kind][name])
-                cells.append(f"{statistics.median(times):8.2f} / {times[int(len(times) * 0.95) - 1]:7.2f}")
+                cells.append(f"{statistics.median(times):8.2f} / {times[math.ceil(len(times) * 0.95) - 1]:7.2f}")
             print(f"{name:8} " + " ".join(f"{cell:>18}" for cell in cells))
 
 
