@@ -395,7 +395,8 @@ def add_day(db_path: Path, state: Path, archive_size: int, day: int, days_before
     db = open_archive(db_path)
     # max(id), not count(*): counting would read an index of the whole archive into the cache first.
     if db.execute("SELECT max(id) FROM articles").fetchone()[0] != start:
-        raise SystemExit(f"the archive does not hold {start} articles; remove it or pass its size")
+        raise SystemExit(f"the archive does not hold {start} articles ({archive_size} and {days_before} days of "
+                         f"{day}); remove it or pass its size")
     read_before, written_before = _disk_io_mb()
     seconds, in_link, _, in_lemmas, cpu = fill(db, corpus, start, day, batched=False)
     # Closing checkpoints what the WAL still holds: part of the cost of adding the day.
