@@ -122,6 +122,11 @@ def main() -> None:
             automerge, crisismerge = (int(part) for part in setting.split("/"))
         except ValueError:
             parser.error(f"--settings takes AUTOMERGE/CRISISMERGE pairs such as 4/16, not {setting!r}")
+        # FTS5's own limits: it rejects automerge above 64 and quietly replaces crisismerge below 2.
+        if not 0 <= automerge <= 64 or not 2 <= crisismerge < 2000:
+            parser.error(f"--settings {setting}: automerge must be 0-64 and crisismerge 2-1999")
+        if any((automerge, crisismerge) == seen for _, *seen in settings):
+            parser.error(f"--settings {setting} is given twice")
         settings.append((setting, automerge, crisismerge))
     if args.docs < 1 or args.queries < 1:
         parser.error("--docs and --queries must be positive")
