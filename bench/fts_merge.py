@@ -125,7 +125,7 @@ def main() -> None:
         # FTS5's own limits: it rejects automerge above 64 and quietly replaces crisismerge below 2.
         if not 0 <= automerge <= 64 or not 2 <= crisismerge < 2000:
             parser.error(f"--settings {setting}: automerge must be 0-64 and crisismerge 2-1999")
-        if any((automerge, crisismerge) == seen for _, *seen in settings):
+        if (automerge, crisismerge) in [(a, c) for _, a, c in settings]:
             parser.error(f"--settings {setting} is given twice")
         settings.append((setting, automerge, crisismerge))
     if args.docs < 1 or args.queries < 1:
