@@ -1,6 +1,15 @@
-"""The user's configuration in `settings/`: which sources to crawl and how politely.
+"""The user's configuration: which sources to crawl, how politely, and each site's spec.
 
-Validation is strict (unknown keys, wrong types, bad URLs and bad regular expressions are
+`settings/sources.toml` holds one table per site, `[sources.NAME]`: its whole spec in one
+place, in the manner of Fundus' publisher specs. Discovery (feeds, sitemaps, section pages),
+URL rules (which paths are articles, which query parameters are tracking) and the extraction
+profile (`[[sources.NAME.profile]]`, versioned by `valid_until`). Adding an outlet is a new
+table; no code knows any site.
+
+The files ship inside the package (`archive/defaults`, the repository's `settings/`), so a
+regular install has its defaults; `--config FILE` reads another sources file.
+
+Validation is strict (unknown keys, wrong types, bad URLs, regular expressions and XPath are
 refused with one line) because a typo in a file that runs unattended for months must fail
 loudly at start-up, not silently crawl the wrong thing.
 """
@@ -9,35 +18,44 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive import __version__
+from archive.errors import ConfigError
+from archive.profile import (
+    COMMON_CAPTION_CREDIT,
+    COMMON_CAPTION_LINES,
+    COMMON_DROP_LINES,
+    COMMON_NOT_ARTICLE_PATHS,
+    COMMON_STOP_LINES,
+    GENERIC,
+    Profile,
+)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCES = REPO_ROOT / "settings" / "sources.toml"
-
-
-class ConfigError(Exception):
-    """A configuration problem; its message is one line naming the file and key."""
+DEFAULT_SETTINGS = Path(__file__).resolve().parent / "defaults"
+DEFAULT_SOURCES = DEFAULT_SETTINGS / "sources.toml"
+DEFAULT_CONTACT = "https://github.com/mfa-archive/mfa-archive"
 
 
 @dataclass(frozen=True)
 class Source:
-    """One outlet: where to discover its articles and which URLs are articles."""
+    """One outlet: where to discover its articles, which URLs are articles, how to extract them."""
 
     name: str
     base_url: str
-    profile: str | None
-    feeds: list[str]
-    full_text_feeds: list[str]
-    sitemaps: list[str]
-    max_child_sitemaps: int
-    sections: list[str]
-    article_path: re.Pattern
-    strip_params: list[str]
-    schedule: str | None
+    hosts: tuple[str, ...]
+    feeds: tuple[str, ...] = ()
+    full_text_feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    max_child_sitemaps: int = 2
+    sections: tuple[str, ...] = ()
+    article_path: re.Pattern = re.compile(r"^/.+")
+    strip_params: tuple[str, ...] = ()
+    schedule: str | None = None
+    profiles: tuple[Profile, ...] = (GENERIC,)  # oldest first; the last one is current
 
     @property
     def host(self) -> str:
@@ -47,16 +65,29 @@ class Source:
     def absolute(self, path: str) -> str:
         return self.base_url + path if path.startswith("/") else path
 
+    def profile_at(self, fetched_at: str | None) -> Profile:
+        """The profile version that was current when a page was fetched (the newest if unknown)."""
+        day = (fetched_at or "")[:10]
+        for profile in self.profiles:
+            if profile.valid_until is not None and day and day <= profile.valid_until.isoformat():
+                return profile
+        return self.profiles[-1]
+
+    def serves(self, host: str | None) -> bool:
+        """True if `host` is one of this site's host names (`www.` ignored)."""
+        host = (host or "").lower().removeprefix("www.")
+        return bool(host) and (host in self.hosts or host == (urlsplit(self.base_url).hostname or ""))
+
 
 @dataclass(frozen=True)
 class CrawlSettings:
     """Politeness and identity settings shared by every source."""
 
-    contact: str
-    concurrent_per_domain: int
-    download_delay: float
-    max_page_bytes: int
-    first_run_days: int
+    contact: str = DEFAULT_CONTACT
+    concurrent_per_domain: int = 1
+    download_delay: float = 2.0
+    max_page_bytes: int = 10 * 1024 * 1024
+    first_run_days: int = 3
 
     @property
     def user_agent(self) -> str:
@@ -67,6 +98,7 @@ class CrawlSettings:
 class Config:
     crawl: CrawlSettings
     sources: dict[str, Source] = field(default_factory=dict)
+    path: Path | None = None
 
     def select(self, names: list[str] | None) -> list[Source]:
         """The sources named (all when `names` is empty); an unknown name is a ConfigError."""
@@ -75,35 +107,25 @@ class Config:
         unknown = [n for n in names if n not in self.sources]
         if unknown:
             raise ConfigError(f"unknown source {unknown[0]!r} (configured: {', '.join(self.sources)})")
-        return [self.sources[n] for n in names]
+        return [self.sources[n] for n in dict.fromkeys(names)]
+
+    def source_for_host(self, host: str | None) -> Source | None:
+        """The configured site serving `host` (e.g. 'www.tass.ru'), or None."""
+        return next((s for s in self.sources.values() if s.serves(host)), None)
 
 
-_CRAWL_KEYS = {
-    "contact": str,
-    "concurrent_per_domain": int,
-    "download_delay": (int, float),
-    "max_page_bytes": int,
-    "first_run_days": int,
-}
+_CRAWL_KEYS = {"contact": str, "concurrent_per_domain": int, "download_delay": (int, float), "max_page_bytes": int,
+               "first_run_days": int}
 _SOURCE_KEYS = {
-    "base_url": str,
-    "profile": str,
-    "feeds": list,
-    "full_text_feeds": list,
-    "sitemaps": list,
-    "max_child_sitemaps": int,
-    "sections": list,
-    "article_path": str,
-    "strip_params": list,
-    "schedule": str,
+    "base_url": str, "hosts": list, "profile": (str, list), "feeds": list, "full_text_feeds": list, "sitemaps": list,
+    "max_child_sitemaps": int, "sections": list, "article_path": str, "strip_params": list, "schedule": str,
 }
-_CRAWL_DEFAULTS = {
-    "contact": "https://github.com/mfa-archive/mfa-archive",
-    "concurrent_per_domain": 1,
-    "download_delay": 2.0,
-    "max_page_bytes": 10 * 1024 * 1024,
-    "first_run_days": 3,
+_PROFILE_KEYS = {
+    "valid_until": (str, date), "drop_lines": list, "caption_lines": list, "byline_lines": list, "stop_lines": list,
+    "not_article_paths": list, "prune_xpath": list, "caption_credit": str, "caption_keeps_credit": bool,
+    "trafilatura_fast": bool,
 }
+_TYPE_NAMES = {str: "string", int: "whole number", list: "list", bool: "true or false"}
 
 
 def _check_keys(where: str, table: dict, allowed: dict, path: Path) -> None:
@@ -111,16 +133,23 @@ def _check_keys(where: str, table: dict, allowed: dict, path: Path) -> None:
         if key not in allowed:
             raise ConfigError(f"{path}: unknown key {where}.{key}")
         kind = allowed[key]
-        if not isinstance(value, kind) or isinstance(value, bool):
-            expected = kind.__name__ if isinstance(kind, type) else "number"
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            expected = " or ".join(_TYPE_NAMES.get(k, "number" if k is float else k.__name__) for k in kinds)
             raise ConfigError(f"{path}: {where}.{key} must be a {expected}, not {type(value).__name__}")
-        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+        if isinstance(value, list) and not all(isinstance(v, (str, dict)) for v in value):
             raise ConfigError(f"{path}: {where}.{key} must be a list of strings")
+        if isinstance(value, int) and not isinstance(value, bool) and not (0 <= value <= 2**53):
+            raise ConfigError(f"{path}: {where}.{key} is out of range")
 
 
 def check_base_url(url: str, where: str) -> str:
     """Return `url` without a trailing slash if it is an absolute http(s) URL, else ConfigError."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise ConfigError(f"{where}: base_url is not a valid URL: {url!r} ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{where}: base_url must be an http(s) URL, got {url!r}")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
@@ -128,8 +157,75 @@ def check_base_url(url: str, where: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _regexes(path: Path, where: str, values: list) -> tuple[re.Pattern, ...]:
+    compiled = []
+    for value in values:
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: {where} must be a list of strings")
+        try:
+            compiled.append(re.compile(value))
+        except re.error as exc:
+            raise ConfigError(f"{path}: {where} has a bad regular expression {value!r}: {exc}") from None
+    return tuple(compiled)
+
+
+def _profile(path: Path, where: str, table: dict) -> Profile:
+    """One profile version: the site's rules on top of the common ones."""
+    from lxml import etree
+
+    _check_keys(where, table, _PROFILE_KEYS, path)
+    until = table.get("valid_until")
+    if isinstance(until, str):
+        try:
+            until = date.fromisoformat(until)
+        except ValueError:
+            raise ConfigError(f"{path}: {where}.valid_until must be a date like 2026-04-30, got {until!r}") from None
+    for xpath in table.get("prune_xpath", []):
+        try:
+            etree.XPath(xpath)
+        except etree.XPathSyntaxError as exc:
+            raise ConfigError(f"{path}: {where}.prune_xpath has a bad XPath {xpath!r}: {exc}") from None
+    credit = COMMON_CAPTION_CREDIT
+    if "caption_credit" in table:
+        (credit,) = _regexes(path, f"{where}.caption_credit", [table["caption_credit"]])
+        if "credit" not in credit.groupindex:
+            raise ConfigError(f"{path}: {where}.caption_credit needs a group (?P<credit>...)")
+    return Profile(
+        name=where.split(".")[1],
+        drop_lines=COMMON_DROP_LINES + _regexes(path, f"{where}.drop_lines", table.get("drop_lines", [])),
+        caption_lines=_regexes(path, f"{where}.caption_lines", table["caption_lines"])
+        if "caption_lines" in table else COMMON_CAPTION_LINES,
+        byline_lines=_regexes(path, f"{where}.byline_lines", table.get("byline_lines", [])),
+        stop_lines=COMMON_STOP_LINES + _regexes(path, f"{where}.stop_lines", table.get("stop_lines", [])),
+        not_article_paths=COMMON_NOT_ARTICLE_PATHS
+        + _regexes(path, f"{where}.not_article_paths", table.get("not_article_paths", [])),
+        prune_xpath=tuple(table.get("prune_xpath", [])),
+        caption_credit=credit,
+        caption_keeps_credit=table.get("caption_keeps_credit", False),
+        trafilatura_fast=table.get("trafilatura_fast", False),
+        valid_until=until,
+    )
+
+
+def _profiles(path: Path, where: str, tables: list) -> tuple[Profile, ...]:
+    profiles = []
+    for number, table in enumerate(tables, 1):
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: {where}.profile must be tables ([[{where}.profile]]) or a source name")
+        profiles.append(_profile(path, f"{where}.profile#{number}", table))
+    if not profiles:
+        return (GENERIC,)
+    current = [p for p in profiles if p.valid_until is None]
+    if len(current) != 1:
+        raise ConfigError(f"{path}: {where} needs exactly one profile without valid_until (the current one)")
+    dated = sorted((p for p in profiles if p.valid_until is not None), key=lambda p: p.valid_until)
+    return (*dated, current[0])
+
+
 def _build_source(name: str, table: dict, path: Path, base_url_override: str | None) -> Source:
     where = f"sources.{name}"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: {where} must be a table")
     _check_keys(where, table, _SOURCE_KEYS, path)
     for required in ("base_url", "article_path"):
         if required not in table:
@@ -141,22 +237,28 @@ def _build_source(name: str, table: dict, path: Path, base_url_override: str | N
         raise ConfigError(f"{path}: {where}.article_path is not a valid regular expression: {exc}") from None
     for key in ("feeds", "full_text_feeds", "sitemaps", "sections"):
         for item in table.get(key, []):
-            if not item.startswith("/"):
+            if not isinstance(item, str) or not item.startswith("/"):
                 raise ConfigError(f"{path}: {where}.{key} entries must be paths starting with /, got {item!r}")
     if not (table.get("feeds") or table.get("sitemaps") or table.get("sections")):
         raise ConfigError(f"{path}: {where} needs at least one of feeds, sitemaps or sections")
+    if table.get("max_child_sitemaps", 2) < 1:
+        raise ConfigError(f"{path}: {where}.max_child_sitemaps must be at least 1")
+    own_host = urlsplit(check_base_url(table["base_url"], f"{path}: {where}")).hostname or ""
+    hosts = tuple(dict.fromkeys(h.lower().removeprefix("www.") for h in [own_host, *table.get("hosts", [])]))
+    profile = table.get("profile", [])
     return Source(
         name=name,
         base_url=base_url,
-        profile=table.get("profile"),
-        feeds=table.get("feeds", []),
-        full_text_feeds=table.get("full_text_feeds", []),
-        sitemaps=table.get("sitemaps", []),
+        hosts=hosts,
+        feeds=tuple(table.get("feeds", [])),
+        full_text_feeds=tuple(table.get("full_text_feeds", [])),
+        sitemaps=tuple(table.get("sitemaps", [])),
         max_child_sitemaps=table.get("max_child_sitemaps", 2),
-        sections=table.get("sections", []),
+        sections=tuple(table.get("sections", [])),
         article_path=article_path,
-        strip_params=table.get("strip_params", []),
+        strip_params=tuple(table.get("strip_params", [])),
         schedule=table.get("schedule"),
+        profiles=_profiles(path, where, profile) if isinstance(profile, list) else (GENERIC,),
     )
 
 
@@ -168,6 +270,8 @@ def load_config(path: str | Path | None = None, base_url_overrides: dict[str, st
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config {path} is a directory, not a file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
@@ -177,7 +281,7 @@ def load_config(path: str | Path | None = None, base_url_overrides: dict[str, st
         raise ConfigError(f"{path}: unknown section [{sorted(unknown)[0]}]")
     crawl_table = data.get("crawl", {})
     _check_keys("crawl", crawl_table, _CRAWL_KEYS, path)
-    crawl = CrawlSettings(**{**_CRAWL_DEFAULTS, **crawl_table})
+    crawl = CrawlSettings(**crawl_table)
     if crawl.concurrent_per_domain < 1 or crawl.download_delay < 0 or crawl.max_page_bytes < 1024:
         raise ConfigError(f"{path}: crawl settings out of range (concurrent_per_domain >= 1, download_delay >= 0)")
     sources_table = data.get("sources", {})
@@ -186,11 +290,14 @@ def load_config(path: str | Path | None = None, base_url_overrides: dict[str, st
     for name in overrides:
         if name not in sources_table:
             raise ConfigError(f"--base-url names unknown source {name!r}")
-    sources = {
-        name: _build_source(name, table, path, overrides.get(name))
-        for name, table in sources_table.items()
-    }
-    return Config(crawl=crawl, sources=sources)
+    sources = {name: _build_source(name, table, path, overrides.get(name)) for name, table in sources_table.items()}
+    for name, table in sources_table.items():  # `profile = "NAME"`: use another source's profiles
+        named = table.get("profile")
+        if isinstance(named, str) and named != "generic":
+            if named not in sources:
+                raise ConfigError(f"{path}: sources.{name}.profile names unknown source {named!r}")
+            sources[name] = replace(sources[name], profiles=sources[named].profiles)
+    return Config(crawl=crawl, sources=sources, path=path)
 
 
 def parse_base_url_override(text: str) -> tuple[str, str]:

@@ -1,4 +1,5 @@
-"""The records that travel along the pipeline: extracted articles and extraction failures."""
+"""The records that travel along the data path: listing entries, fetched pages, articles and
+extraction failures. Plain data, so every stage can share them without importing another."""
 
 from __future__ import annotations
 
@@ -7,11 +8,52 @@ from dataclasses import asdict, dataclass, field
 
 
 @dataclass
-class Article:
-    """One extracted article, ready for classify → dedup → store.
+class FeedEntry:
+    """One article link found in a feed, sitemap or section page, with what the listing says."""
 
-    Datetimes are ISO 8601 strings with an offset (or None when unknown), so they sort and
-    compare as text in SQLite and survive export unchanged.
+    url: str
+    title: str | None = None
+    lead: str | None = None
+    published: str | None = None  # ISO 8601 with offset
+    lastmod: str | None = None  # ISO 8601 with offset
+    categories: list[str] = field(default_factory=list)
+    full_text: str | None = None  # e.g. TASS yandex:full-text
+    image_url: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """One fetched page as every input delivers it: the crawl, `reextract`, and web archives.
+
+    `url` is the article's identity (normalized, as requested); `final_url` is where redirects
+    ended. `headers` are the response headers as text, `body` the exact bytes received.
+    """
+
+    url: str
+    source: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    fetched_at: str
+    final_url: str | None = None
+    feed_entry: FeedEntry | None = None
+
+    @property
+    def declared_charset(self) -> str | None:
+        """The charset of the Content-Type header, if it names one."""
+        content_type = next((v for k, v in self.headers.items() if k.lower() == "content-type"), "")
+        for part in content_type.split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.strip().lower() == "charset" and value.strip():
+                return value.strip().strip("\"' ").lower()
+        return None
+
+
+@dataclass
+class Article:
+    """One extracted article, ready for classify → link → store.
+
+    Datetimes are ISO 8601 strings with an offset (or None when unknown); see archive.dates.
     """
 
     url: str

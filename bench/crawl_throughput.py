@@ -38,9 +38,9 @@ sys.path.insert(0, str(REPO))
 import trafilatura  # noqa: E402
 
 from archive.config import DEFAULT_SOURCES, load_config  # noqa: E402
-from archive.crawl import run_crawl  # noqa: E402
-from archive.rawstore import load_raw  # noqa: E402
-from archive.store import open_archive  # noqa: E402
+from crawler.run import run_crawl  # noqa: E402
+from archive.store.rawpages import load_raw  # noqa: E402
+from archive.schema import open_archive  # noqa: E402
 
 
 def bench_config(tmp: Path) -> Path:

@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from archive.store import open_archive  # noqa: E402
+from archive.schema import open_archive  # noqa: E402
 
 
 def _bench_search():

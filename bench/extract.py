@@ -22,9 +22,9 @@ sys.path.insert(0, str(REPO))
 
 import trafilatura  # noqa: E402
 
-from archive.extract import extract_article  # noqa: E402
-from archive.feeds import parse_feed  # noqa: E402
-from archive.mirror import Mirror  # noqa: E402
+from tests.support.pages import extract_html as extract_article  # noqa: E402
+from archive.discover.feeds import parse_feed  # noqa: E402
+from tests.support.mirrors import make_mirror as Mirror  # noqa: E402
 from archive.models import Article  # noqa: E402
 from tests.test_gold import GoldPage, body_paragraphs, fetch, token_scores  # noqa: E402
 

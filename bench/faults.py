@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive.mirror import Mirror  # noqa: E402
-from archive.mirror.hostile import CASES, TRAP_HOST, mirror_config, observed_outcome  # noqa: E402
+from tests.support.mirrors import make_mirror as Mirror  # noqa: E402
+from tests.support.hostile import CASES, TRAP_HOST, mirror_config, observed_outcome  # noqa: E402
 from tests.test_crashes import crash_series  # noqa: E402
 from tests.test_hostile import DISALLOWED, Trap, run_measured  # noqa: E402
 

@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from archive.mirror import Mirror  # noqa: E402
+from tests.support.mirrors import make_mirror as Mirror  # noqa: E402
 
 KINDS = ("robots", "feed", "sitemap", "section", "article", "other")
 DISALLOWED = {"tass": ("/search", "/preview/", "/n/", "/api", "/video/"), "newsru": ("/search/",)}

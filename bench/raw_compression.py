@@ -24,8 +24,8 @@ sys.path.insert(0, str(REPO))
 
 import sqlite_utils  # noqa: E402
 
-from archive import rawstore  # noqa: E402
-from archive.mirror import Mirror  # noqa: E402
+from archive.store import rawpages as rawstore  # noqa: E402
+from tests.support.mirrors import make_mirror as Mirror  # noqa: E402
 from archive.store import transaction  # noqa: E402
 from tests.test_gold import fetch  # noqa: E402
 
@@ -47,7 +47,7 @@ def store_all(pages: list[tuple[str, str, bytes]], path: Path, *, dictionaries: 
     start = time.perf_counter()
     try:
         with transaction(db):
-            rawstore.ensure_schema(db)
+            rawstore.create_tables(db)
             for source, url, body in pages:
                 rawstore.save_raw(
                     db, url=url, final_url=None, source=source, status=200,

@@ -29,7 +29,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from archive.search import STOPWORDS, rebuild_index, search  # noqa: E402
-from archive.store import open_archive, transaction  # noqa: E402
+from archive.schema import open_archive
+from archive.store import transaction  # noqa: E402
 
 DEVSET = REPO.parent / "shared" / "devset"
 _WORD = re.compile(r"\w+")

@@ -89,8 +89,8 @@ def main() -> int:
     if not DEVSET.is_file():
         print(f"devset not found at {DEVSET.resolve()}", file=sys.stderr)
         return 2
-    from archive.ingest import ingest_file
-    from archive.store import open_archive
+    from archive.pipeline.ingest import ingest_file
+    from archive.schema import open_archive
 
     records = [json.loads(line) for line in DEVSET.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,7 +9,7 @@ and rewrites that keep the names, topic words and quote; the same people return 
 
 1. reprint level: articles/s of shingling, MinHash, LSH lookup and reprint linking alone;
 2. ingest throughput through `archive.pipeline.add_articles` (classify, store with FTS, search
-   index, dedup, stories), and dedup+stories alone (time inside `dedup.link`);
+   index, dedup, stories), and dedup+stories alone (time inside `linking.link`);
 3. the time to add one day (`--day` new articles, one `add_article` call each, as the crawler
    does) to an archive of `--archive` articles made beforehand by `bulk_build`, in a new process
    as a scheduled crawl is, `--day-runs` times (median and range: disk timings on a shared VM
@@ -24,7 +24,7 @@ are computed by worker processes, linking runs in memory over a sliding window, 
 executemany in transactions of BULK_CHUNK articles and the FTS index is rebuilt once at the end.
 Its one assumption is that copies of an article appear within REPRINT_HOURS of it, which holds for
 this generator (it copies only the last ~2 hours of events). The lemma index is rebuilt at the end,
-as `search.rebuild_index` does for an archive loaded in bulk.
+as `search_index.rebuild_index` does for an archive loaded in bulk.
 
 With `--archive-file` the background archive is kept (with the generator's state beside it) and
 reused by later runs, which add the day to a copy of it: a 1M archive takes about an hour to build.
@@ -54,15 +54,22 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-import sqlite_utils
+
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from archive import dedup, relevance, search, store, stories  # noqa: E402
+from archive.classify import relevance  # noqa: E402
+from archive.dates import utc_now  # noqa: E402
+from archive.link import caches, linking, minhash, stories  # noqa: E402
+from archive.link import docs as link_docs  # noqa: E402
+from archive.search import index as search_index  # noqa: E402
+from archive.store import articles as store_articles  # noqa: E402
 from archive.models import Article  # noqa: E402
+import archive.pipeline as pipeline  # noqa: E402
 from archive.pipeline import add_article, add_articles  # noqa: E402
-from archive.store import open_archive, transaction  # noqa: E402
+from archive.schema import open_archive  # noqa: E402
+from archive.store import Database, transaction  # noqa: E402
 
 FUNCTION_WORDS = (
     "и в не на что с по как а то к за из от о для же у это так но его было уже ее до их при "
@@ -158,15 +165,16 @@ def timed(module: object, names: list[str], total: list[float]) -> Iterator[None
             setattr(module, name, function)
 
 
-REPRINT_STAGE = ["shingles", "minhash", "head_key", "_reprint_matches", "_assign_reprint"]
+# The reprint stage's functions, where linking looks them up.
+REPRINT_STAGE = [(link_docs, ["shingles", "minhash", "head_key"]), (linking, ["_reprint_matches", "_assign_reprint"])]
 
 
 def fill(db, corpus: Corpus, start: int, count: int, *, batched: bool) -> tuple[float, float, float, float, float]:
-    """Add `count` articles; return (seconds adding, seconds in dedup.link, seconds in the reprint
+    """Add `count` articles; return (seconds adding, seconds in linking.link, seconds in the reprint
     stage, seconds in the lemma index, CPU seconds adding). Generating the articles is not timed."""
     in_link, in_reprints, in_lemmas, adding, cpu = [0.0], [0.0], [0.0], 0.0, 0.0
-    with timed(dedup, ["link"], in_link), timed(dedup, REPRINT_STAGE, in_reprints), \
-            timed(search, ["index_pending"], in_lemmas):
+    with timed(pipeline, ["link"], in_link), timed(REPRINT_STAGE[0][0], REPRINT_STAGE[0][1], in_reprints), \
+            timed(REPRINT_STAGE[1][0], REPRINT_STAGE[1][1], in_reprints), timed(pipeline, ["index_pending"], in_lemmas):
         for batch_start in range(start, start + count, BATCH):
             batch = [corpus.article(n) for n in range(batch_start, min(start + count, batch_start + BATCH))]
             started, started_cpu = time.perf_counter(), time.process_time()
@@ -179,17 +187,17 @@ def fill(db, corpus: Corpus, start: int, count: int, *, batched: bool) -> tuple[
     return adding, in_link[0], in_reprints[0], in_lemmas[0], cpu
 
 
-def _prepared(numbered: list[tuple[int, Article]]) -> list[tuple[tuple, dedup.Doc]]:
+def _prepared(numbered: list[tuple[int, Article]]) -> list[tuple[tuple, link_docs.Doc]]:
     """The `articles` row values and dedup features of each article, as `_add` would make them.
 
     Runs in a worker process.
     """
-    now = store.utc_now()
+    now = utc_now()
     prepared = []
     for article_id, article in numbered:
         verdict = relevance.classify(article)
-        row = store._article_row(article, verdict.mfa, verdict.reasons, now)
-        doc = dedup.doc_features(article_id, row["url"], row["source"], row["title"], row["lead"], row["text"],
+        row = store_articles._article_row(article, verdict.mfa, verdict.reasons, now)
+        doc = link_docs.doc_features(article_id, row["url"], row["source"], row["title"], row["lead"], row["text"],
                                  row["published"], row["fetched_at"], row["mfa"])
         _ = doc.band_keys  # both key caches are filled here, so they travel with the pickled doc
         doc.story.keys()
@@ -217,14 +225,14 @@ class _Components:
             self.parent[max(root_a, root_b)] = min(root_a, root_b)
 
 
-def _reprint_keys(doc: dedup.Doc) -> list[int]:
-    """The keys through which `dedup.link` finds copies: band keys, and the head key if any."""
+def _reprint_keys(doc: link_docs.Doc) -> list[int]:
+    """The keys through which `linking.link` finds copies: band keys, and the head key if any."""
     keys = doc.band_keys.tolist()
     return keys if doc.head_key is None else [*keys, doc.head_key]
 
 
 class BulkLinker:
-    """The reprint and story relations of `dedup.link`, decided in memory for docs in time order.
+    """The reprint and story relations of `linking.link`, decided in memory for docs in time order.
 
     Each doc is compared with the earlier docs of its story window (and of REPRINT_HOURS for
     copies) found through the same keys and decided by the same pairwise functions as `link`; the
@@ -232,8 +240,8 @@ class BulkLinker:
     """
 
     def __init__(self) -> None:
-        self.story_hours: dict[int, dedup._Hour] = {}  # the story index of the last WINDOW_HOURS
-        self.docs: dict[int, dedup.Doc] = {}  # the docs of the last REPRINT_HOURS
+        self.story_hours: dict[int, caches.Hour] = {}  # the story index of the last WINDOW_HOURS
+        self.docs: dict[int, link_docs.Doc] = {}  # the docs of the last REPRINT_HOURS
         self.hour_ids: dict[int, list[int]] = {}
         self.by_reprint_key: dict[int, list[int]] = {}
         self.reprints = _Components()
@@ -242,7 +250,7 @@ class BulkLinker:
         self.originals: dict[int, int] = {}  # reprint group root -> its earliest member
         self.last_hour: int | None = None
 
-    def add(self, doc: dedup.Doc) -> None:
+    def add(self, doc: link_docs.Doc) -> None:
         hour = doc.story.hour
         if self.last_hour is not None and hour < self.last_hour:
             raise ValueError("bulk linking needs the docs in time order")
@@ -253,23 +261,23 @@ class BulkLinker:
         for other_id in {i for key in _reprint_keys(doc) for i in self.by_reprint_key.get(key, ())}:
             other = self.docs[other_id]
             equal = int(np.count_nonzero(np.frombuffer(other.minhash, dtype=np.uint32) == signature))
-            if dedup.copy_by_estimate(equal, doc.n_shingles, other.n_shingles):
+            if minhash.copy_by_estimate(equal, doc.n_shingles, other.n_shingles):
                 reprint_ids.add(other_id)
                 self._join_copies(doc, other)
                 self.stories.union(doc.article_id, other_id)
         for bucket in self.story_hours.values():
-            candidates = dedup.ids_sharing(doc.story.keys(), bucket.by_key, stories.MIN_SHARED_KEYS)
-            candidates |= dedup.ids_sharing(doc.story.quote_ngrams, bucket.by_quote, stories.MIN_SHARED_QUOTES)
+            candidates = linking.ids_sharing(doc.story.keys(), bucket.by_key, stories.MIN_SHARED_KEYS)
+            candidates |= linking.ids_sharing(doc.story.quote_ngrams, bucket.by_quote, stories.MIN_SHARED_QUOTES)
             for other_id in candidates - reprint_ids:
-                if dedup.same_story(doc, bucket.docs[other_id], False):
+                if link_docs.same_story(doc, bucket.docs[other_id], False):
                     self.stories.union(doc.article_id, other_id)
-        self.story_hours.setdefault(hour, dedup._Hour(0)).add(doc)
+        self.story_hours.setdefault(hour, caches.Hour(0)).add(doc)
         self.docs[doc.article_id] = doc
         self.hour_ids.setdefault(hour, []).append(doc.article_id)
         for key in _reprint_keys(doc):
             self.by_reprint_key.setdefault(key, []).append(doc.article_id)
 
-    def _join_copies(self, a: dedup.Doc, b: dedup.Doc) -> None:
+    def _join_copies(self, a: link_docs.Doc, b: link_docs.Doc) -> None:
         self.orders[a.article_id], self.orders[b.article_id] = a.order, b.order
         originals = [self.originals.pop(root, root) for root in {self.reprints.find(a.article_id),
                                                                  self.reprints.find(b.article_id)}]
@@ -299,13 +307,13 @@ class BulkLinker:
                     if not listed:
                         del self.by_reprint_key[key]
 
-def bulk_build(db: sqlite_utils.Database, corpus: Corpus, count: int, *, workers: int) -> None:
+def bulk_build(db: Database, corpus: Corpus, count: int, *, workers: int) -> None:
     """Fill an empty archive with articles 0..count-1 of `corpus`, with the rows `add_articles` would write."""
     if db.execute("SELECT count(*) FROM articles").fetchone()[0]:
         raise ValueError("bulk_build needs an empty archive")
     triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'articles' "
                           "AND sql LIKE '%AFTER INSERT%'").fetchall()
-    columns = ", ".join(["id", *store._article_row(Article(url="", source="", title="", text=""), False, [], "")])
+    columns = ", ".join(["id", *store_articles._article_row(Article(url="", source="", title="", text=""), False, [], "")])
     linker = BulkLinker()
     hours: set[int] = set()
     written: dict[int, tuple[int | None, int]] = {}  # article id -> (reprint_of, story_id) as inserted
@@ -326,7 +334,7 @@ def bulk_build(db: sqlite_utils.Database, corpus: Corpus, count: int, *, workers
             db.conn.executemany(f"INSERT INTO articles ({columns}, reprint_of, story_id) VALUES ({marks})",
                                 [(*row, *link) for (row, _), link in zip(prepared, links)])
             db.conn.executemany("INSERT INTO dedup_docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                [dedup.doc_row(doc) for _, doc in prepared])
+                                [link_docs.doc_row(doc) for _, doc in prepared])
     changed = [(*final, article_id) for article_id, link in written.items()
                if (final := (linker.original_of(article_id), linker.story_of(article_id))) != link]
     with transaction(db):
@@ -336,13 +344,13 @@ def bulk_build(db: sqlite_utils.Database, corpus: Corpus, count: int, *, workers
                           "JOIN dedup_docs d ON d.article_id = a.id ORDER BY a.story_id, d.sort_key, a.url")
         db.conn.executemany(
             "INSERT INTO stories (id, title, first_seen, last_seen, size, sources, mfa) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            ((story_id, *dedup.story_summary([m[1:] for m in members]))
+            ((story_id, *linking.story_summary([m[1:] for m in members]))
              for story_id, members in itertools.groupby(rows, key=lambda r: r[0])),
         )
         db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
         for _, sql in triggers:
             db.execute(sql)
-    search.rebuild_index(db)
+    search_index.rebuild_index(db)
 
 
 def _in_workers(function: Callable, items: Iterator, workers: int) -> Iterator:
@@ -472,7 +480,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         db = open_archive(Path(tmp) / "throughput.db")
         seconds, in_link, in_reprints, _, _ = fill(db, Corpus(1, args.per_day), 0, args.articles, batched=True)
-        stats = dedup.stats(db)
+        stats = linking.stats(db)
         db.conn.close()
         print(f"reprint level (shingles, MinHash, LSH lookup, linking): {args.articles / in_reprints:.0f} articles/s")
         print(f"ingest of {args.articles}: {seconds:.1f} s = {args.articles / seconds:.0f} articles/s end to end; "

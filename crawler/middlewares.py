@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -17,40 +16,44 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 from twisted.internet.task import deferLater
 
+from archive.dates import http_delay
+
 logger = logging.getLogger(__name__)
 
 
 class StayOnSourceHostsMiddleware:
-    """Refuse any request to a host:port that is not a configured source's own.
+    """Refuse any request to a host:port that is not a configured source's own, and any to a
+    host whose name did not resolve earlier in this run.
 
     Redirects are re-scheduled through the downloader middlewares, so a redirect to
     another host, another loopback port or a private address is stopped here before any
     connection is made to it. Scrapy's own OffsiteMiddleware compares host names only,
-    which would let a redirect reach another port of the same host.
+    which would let a redirect reach another port of the same host. A failed DNS lookup is not
+    asked again in the same run: offline, each one waits for the resolver's timeout, and a
+    source's listings would keep the run silent for a minute before saying it cannot reach it.
     """
 
-    def process_request(self, request: Request, spider: Spider):
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "StayOnSourceHostsMiddleware":
+        return cls(crawler)
+
+    def process_request(self, request: Request):
+        spider = self.crawler.spider
         netloc = urlsplit(request.url).netloc.lower()
-        if netloc in spider.allowed_hosts:
-            return None
-        spider.report.offsite(request)
-        raise IgnoreRequest(f"off-site request refused: {request.url}")
+        if netloc not in spider.allowed_hosts:
+            spider.report.offsite(request)
+            raise IgnoreRequest(f"off-site request refused: {request.url}")
+        if netloc in spider.unresolved_hosts:
+            raise IgnoreRequest(f"DNS lookup failed: {netloc} (earlier in this run)")
+        return None
 
 
 def parse_retry_after(value: bytes | None, now: float | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None if absent or unreadable."""
-    if not value:
-        return None
-    text = value.decode("latin-1").strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment is None or moment.tzinfo is None:
-        return None
-    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
+    return http_delay(value.decode("latin-1") if value else None, time.time() if now is None else now)
 
 
 class PoliteRetryMiddleware(RetryMiddleware):

@@ -15,7 +15,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 2.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # each delay is 0.5x to 1.5x DOWNLOAD_DELAY
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
@@ -35,8 +35,8 @@ RETRY_BACKOFF_BUDGET_S = 60.0
 RETRY_BACKOFF_BASE_S = 1.0
 # Scrapy's list without DownloadTimeoutError: a page that used up DOWNLOAD_TIMEOUT is left
 # for the next run rather than tying up a slow site (and the run) for two more timeouts.
+# A failed DNS lookup is not retried either: offline, each retry waits for the resolver again.
 RETRY_EXCEPTIONS = [
-    "scrapy.exceptions.CannotResolveHostError",
     "scrapy.exceptions.DownloadConnectionRefusedError",
     "scrapy.exceptions.DownloadFailedError",
     "scrapy.exceptions.ResponseDataLossError",
@@ -64,9 +64,13 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }
 
-# The crawl logs to a rotating file (archive.crawl.setup_logging), never to the terminal.
+# Offline, a lookup waits this long for the resolver (Scrapy's default is 60 s).
+DNS_TIMEOUT = 10
+# The crawl logs to a rotating file (crawler.logfile), never to the terminal, and the run
+# summary replaces Scrapy's stats dump.
 LOG_INSTALL_ROOT_HANDLER = False
 LOG_LEVEL = "INFO"
+STATS_DUMP = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 

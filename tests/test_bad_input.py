@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from archive.cli import main
-from archive.ingest import MAX_LINE_BYTES
+from archive.pipeline.ingest import MAX_LINE_BYTES
 from archive.models import Article
 from archive.pipeline import add_article
-from archive.store import open_archive
+from archive.schema import open_archive
 from tests.conftest import REPO, run_cli
 from tests.test_check import TEXTS
 from tests.test_hostile import run_measured
@@ -127,7 +127,7 @@ def test_crawl_refuses_an_unusable_archive(tmp_path, good_archive, kind):
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--db", "/nonexistent-dir/archive.db"], "No such file or directory: /nonexistent-dir/archive.db.lock"),
+    (["--db", "/nonexistent-dir/archive.db"], "cannot create /nonexistent-dir/archive.db: directory /nonexistent-dir does not exist"),
     (["--log-file", "/nonexistent-dir/crawl.log"], "No such file or directory: /nonexistent-dir/crawl.log"),
 ])
 def test_crawl_with_an_unwritable_path_is_one_line(tmp_path, extra, message):
@@ -164,7 +164,7 @@ def test_bad_dates_are_one_line_exit_2_everywhere(tmp_path, capsys, good_archive
 
 @pytest.mark.parametrize("edit, message", [
     (("[crawl]", "[crawl]\nspeed = 3"), "unknown key crawl.speed"),
-    (("max_child_sitemaps = 2", 'max_child_sitemaps = "two"'), "must be a int"),
+    (("max_child_sitemaps = 2", 'max_child_sitemaps = "two"'), "must be a whole number"),
     (('base_url = "https://tass.ru"', 'base_url = "tass.ru"'), "base_url must be an http(s) URL"),
     (("[sources.tass]", "[sources.tass]\nfrequency = 1"), "unknown key sources.tass.frequency"),
 ])

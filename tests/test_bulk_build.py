@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from archive.pipeline import add_articles
-from archive.store import open_archive
+from archive.schema import open_archive
 
 _SPEC = importlib.util.spec_from_file_location(
     "stories_scale", Path(__file__).resolve().parents[1] / "bench" / "stories_scale.py")

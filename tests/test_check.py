@@ -11,7 +11,7 @@ import pytest
 
 from archive.models import Article
 from archive.pipeline import add_article
-from archive.store import open_archive
+from archive.schema import open_archive
 from tests.conftest import run_cli
 
 TEXTS = [

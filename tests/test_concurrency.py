@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.mirror import Mirror
-from archive.mirror.hostile import mirror_config
+from tests.support.mirrors import make_mirror as Mirror
+from tests.support.hostile import mirror_config
 from tests.conftest import REPO
 from tests.test_crashes import count_articles
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from archive.check import find_problems
-from archive.mirror import Mirror
-from archive.mirror.hostile import mirror_config
-from archive.store import open_archive
+from archive.ops.check import find_problems
+from tests.support.mirrors import make_mirror as Mirror
+from tests.support.hostile import mirror_config
+from archive.schema import open_archive
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.crashes

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from archive.config import load_config
-from archive.mirror import Mirror
-from archive.mirror.seeds import NEWSRU_SEED_PATH, TASS_SEED_PATH
-from archive.store import open_archive
-from archive.urls import is_article_url
+from tests.support.mirrors import make_mirror as Mirror
+from tests.support.seeds import NEWSRU_SEED_PATH, TASS_SEED_PATH
+from archive.schema import open_archive
+from archive.discover.urls import is_article_url
 from tests.conftest import REPO, crawl_args, run_cli
 
 # Paths each mirror's robots.txt disallows (see sites.md); the crawler must never ask for them.
@@ -229,7 +229,7 @@ def test_bad_config_values_are_refused(tmp_path):
     config = tmp_path / "sources.toml"
     text = (REPO / "settings" / "sources.toml").read_text(encoding="utf-8")
     for bad, message in [
-        (text.replace("max_child_sitemaps = 2", 'max_child_sitemaps = "two"', 1), "must be a int"),
+        (text.replace("max_child_sitemaps = 2", 'max_child_sitemaps = "two"', 1), "must be a whole number"),
         (text.replace("[crawl]", "[crawl]\nspeed = 3", 1), "unknown key crawl.speed"),
         (text.replace('base_url = "https://tass.ru"', 'base_url = "tass.ru"', 1), "base_url must be an http(s) URL"),
         (text.replace("article_path = '^/[a-z", "article_path = '^/([a-z", 1), "not a valid regular expression"),

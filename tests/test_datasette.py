@@ -9,12 +9,15 @@ import asyncio
 from pathlib import Path
 
 import pytest
+
+from archive.store import transaction
 import yaml
 from datasette.app import Datasette
 
-from archive import search
+from archive.search.index import index_pending
 from archive.models import Article
-from archive.store import open_archive, upsert_article
+from archive.schema import open_archive
+from archive.store.articles import upsert_article
 
 METADATA = Path(__file__).resolve().parent.parent / "settings" / "datasette.yml"
 
@@ -32,13 +35,13 @@ ARTICLES = [
 def datasette(tmp_path) -> Datasette:
     # The metadata is keyed by database name, which Datasette takes from the file name.
     db = open_archive(tmp_path / "archive.db")  # with the lemma index, which must not take over Datasette's search box
-    with db.conn:
+    with transaction(db):
         for n, (source, published, title, text) in enumerate(ARTICLES):
             article = Article(url=f"https://example.org/{n}", source=source, title=title, text=text,
                               published=published, section="politics" if n < 2 else "weather")
             article_id, _ = upsert_article(db, article, mfa=n < 2, mfa_reasons=[])
             db.execute("UPDATE articles SET story_id = 5 WHERE id = ?", [article_id])
-    search.index_pending(db)
+    index_pending(db)
     db.conn.close()
     metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
     return Datasette([str(tmp_path / "archive.db")], metadata=metadata)

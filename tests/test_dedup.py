@@ -5,10 +5,12 @@ from dataclasses import replace
 
 import pytest
 
-from archive import dedup
+from archive.store import transaction
+
+from archive.link import caches, docs, linking, minhash
 from archive.models import Article
 from archive.pipeline import add_article
-from archive.store import open_archive
+from archive.schema import open_archive
 from newsfixtures import ORIGINAL, REPRINT, TRUNCATED, event_records
 from newsfixtures import record as ingest_record
 
@@ -64,19 +66,19 @@ def test_an_updated_text_leaves_its_old_reprint_group(tmp_path):
 
 def test_containment_check_catches_a_third_of_the_text():
     long_tokens = [f"слово{i}" for i in range(300)]
-    full = set(dedup.shingles(long_tokens))
-    third = set(dedup.shingles(long_tokens[:100]))
-    other = set(dedup.shingles([f"иное{i}" for i in range(100)] + long_tokens[:20]))
+    full = set(minhash.shingles(long_tokens))
+    third = set(minhash.shingles(long_tokens[:100]))
+    other = set(minhash.shingles([f"иное{i}" for i in range(100)] + long_tokens[:20]))
 
     def doc(shingle_set):
-        return dedup.Doc(0, "u", "s", True, "", len(shingle_set), dedup.minhash(shingle_set), None)
+        return docs.Doc(0, "u", "s", True, "", len(shingle_set), minhash.minhash(shingle_set), None)
 
-    assert dedup.is_reprint(doc(full), doc(third))
-    assert not dedup.is_reprint(doc(full), doc(other))
+    assert docs.is_reprint(doc(full), doc(third))
+    assert not docs.is_reprint(doc(full), doc(other))
 
 
 def _hour_ids(db, hour: int) -> set[int]:
-    return {i for bucket in dedup._hours_around(db, hour) for i in bucket.docs}
+    return {i for bucket in caches.hours_around(db, hour) for i in bucket.docs}
 
 
 def test_the_window_cache_sees_another_connections_writes_and_forgets_rolled_back_ones(tmp_path):
@@ -119,10 +121,10 @@ def test_updating_story_links_does_not_reindex_the_text(tmp_path):
     db = open_archive(tmp_path / "a.db")
     article_id = add_article(db, _article(event_records()[0])).article_id
     before = db.execute("SELECT total_changes()").fetchone()[0]
-    with db.conn:
+    with transaction(db):
         db.execute("UPDATE articles SET story_id = story_id + 0 WHERE id = ?", [article_id])
     assert db.execute("SELECT total_changes()").fetchone()[0] - before == 1, "no FTS rows rewritten"
-    with db.conn:
+    with transaction(db):
         db.execute("UPDATE articles SET title = 'Метель' WHERE id = ?", [article_id])
     assert db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'Метель'").fetchall() == [(article_id,)]
 
@@ -161,7 +163,7 @@ def test_an_archive_with_a_band_key_table_drops_it_on_opening_and_still_links(tm
     db = open_archive(path)
     for item in event_records():
         add_article(db, _article(item))
-    with db.conn:
+    with transaction(db):
         db.execute("CREATE TABLE dedup_keys (key INTEGER NOT NULL, article_id INTEGER NOT NULL, "
                    "PRIMARY KEY (key, article_id)) WITHOUT ROWID")
         db.execute("INSERT INTO dedup_keys VALUES (1, 1)")
@@ -171,7 +173,7 @@ def test_an_archive_with_a_band_key_table_drops_it_on_opening_and_still_links(tm
 
     reopened = open_archive(path)
     assert "dedup_keys" not in reopened.table_names()
-    assert "dedup_docs_head_key" in {index.name for index in reopened["dedup_docs"].indexes}
+    assert "dedup_docs_head_key" in {row[1] for row in reopened.execute("PRAGMA index_list(dedup_docs)")}
     original_id = _by_url(reopened)[event_records()[0]["url"]][0]
     for n, (text, published) in enumerate(((REPRINT, "2025-03-12T18:00:00+03:00"),
                                            (NEW_BEGINNING, "2025-03-13T18:00:00+03:00"))):
@@ -184,20 +186,20 @@ def test_the_band_index_sees_another_connections_writes_and_forgets_rolled_back_
 
     reader = open_archive(tmp_path / "a.db")
     original = add_article(reader, _article(event_records()[0])).article_id  # the reader caches this week now
-    (original_doc,) = dedup._load(reader, [original])
+    (original_doc,) = linking._load(reader, [original])
     writer = open_archive(tmp_path / "a.db")
-    assert dedup._band_index(writer).ids_sharing_a_band(writer, original_doc) == {original}
+    assert caches.band_index(writer).ids_sharing_a_band(writer, original_doc) == {original}
     copy = _article(ingest_record("https://copy.example.net/1", NEW_BEGINNING, "2025-03-13T09:00:00+03:00"))
 
     writer.conn.execute("BEGIN IMMEDIATE")
     rolled_back = _add(writer, copy).article_id
-    assert dedup._band_index(writer).ids_sharing_a_band(writer, original_doc) == {original, rolled_back}
+    assert caches.band_index(writer).ids_sharing_a_band(writer, original_doc) == {original, rolled_back}
     writer.conn.rollback()
-    assert dedup._band_index(writer).ids_sharing_a_band(writer, original_doc) == {original}, \
+    assert caches.band_index(writer).ids_sharing_a_band(writer, original_doc) == {original}, \
         "a rolled-back doc must leave the cache"
 
     later = add_article(writer, copy).article_id
-    assert dedup._band_index(reader).ids_sharing_a_band(reader, original_doc) == {original, later}, \
+    assert caches.band_index(reader).ids_sharing_a_band(reader, original_doc) == {original, later}, \
         "a write by another connection must be seen"
     assert _by_url(reader)[copy.url][1] == original
 
@@ -208,7 +210,7 @@ def test_an_article_whose_linking_fails_leaves_nothing_behind(tmp_path):
     db = open_archive(tmp_path / "a.db")
     first, second = (_article(r) for r in event_records()[:2])
     add_article(db, first)
-    with db.conn:
+    with transaction(db):
         db.conn.execute("CREATE TRIGGER fail_linking BEFORE INSERT ON dedup_docs BEGIN SELECT RAISE(ABORT, 'boom'); END")
     before = {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
               for table in ("articles", "articles_fts", "article_versions", "articles_morph", "stories")}

@@ -8,13 +8,29 @@ import json
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+
+from archive.store import transaction
 import yaml
 
 from archive.cli import main
-from archive.export import SCHEMA_VERSION, atomic_output, export, export_columns
+from archive.dates import parse_day
+from archive.export import dataset
+from archive.export.dataset import SCHEMA_VERSION, atomic_output, export_columns
+from archive.store.filters import ArticleFilter
 from archive.models import Article
-from archive.store import ARTICLE_COLUMNS, open_archive, upsert_article
+from archive.schema import open_archive
+from archive.store.articles import ARTICLE_COLUMNS, upsert_article
 
+
+
+def export(db, fmt, out, *, since=None, until=None, source=None, all_articles=False, by_story=False):
+    """dataset.export with the options given as the CLI gives them."""
+    filters = ArticleFilter(
+        source=source, all_articles=all_articles,
+        since=parse_day(since, "--since") if since not in (None, "last") else None,
+        until=parse_day(until, "--until") if until else None,
+    )
+    return dataset.export(db, fmt, out, filters=filters, since_last=since == "last", by_story=by_story)
 
 def _article(n: int, **extra) -> Article:
     fields = dict(
@@ -34,7 +50,7 @@ def _article(n: int, **extra) -> Article:
 def _store(db, articles: list[Article], *, mfa: bool = True, story_id: int | None = None) -> list[int]:
     """Write articles through the store, labels and story pinned so exports are predictable."""
     ids = []
-    with db.conn:
+    with transaction(db):
         for article in articles:
             article_id, _ = upsert_article(db, article, mfa=mfa, mfa_reasons=["test"])
             db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
@@ -136,7 +152,7 @@ def test_by_story_writes_one_row_per_story_the_original_report(tmp_path):
     original = _article(2, published="2025-01-01T09:00:00+03:00")
     later = _article(3, published="2025-01-02T09:00:00+03:00")
     ids = _store(db, [reprint_first, original, later], story_id=42)
-    with db.conn:
+    with transaction(db):
         db.execute("UPDATE articles SET reprint_of = ? WHERE id = ?", [ids[1], ids[0]])
     lone = _store(db, [_article(4)])[0]
     export(db, "jsonl", tmp_path / "stories.jsonl", by_story=True)
@@ -196,7 +212,5 @@ def test_bad_export_dates_exit_2(archive_db, tmp_path, args, capsys):
 
 def test_unknown_format_exits_2(archive_db, tmp_path, capsys):
     path, _ = archive_db
-    with pytest.raises(SystemExit) as exited:
-        main(["export", "--format", "xml", "--out", str(tmp_path / "x.xml"), "--db", str(path)])
-    assert exited.value.code == 2
+    assert main(["export", "--format", "xml", "--out", str(tmp_path / "x.xml"), "--db", str(path)]) == 2
     assert capsys.readouterr().err.count("\n") == 1

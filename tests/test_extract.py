@@ -13,8 +13,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from archive.extract import EXTRACTOR_VERSION, extract_article, normalize_datetime
-from archive.feeds import FeedEntry
+from archive.store import transaction
+
+from archive.dates import page_datetime as normalize_datetime
+from archive.extract import EXTRACTOR_VERSION
+from tests.support.pages import extract_html as extract_article
+from archive.models import FeedEntry
 from archive.models import Article, ExtractionFailure
 
 from tests.conftest import run_cli
@@ -328,15 +332,14 @@ def test_cli_extract_url_over_http(page_server):
 
 
 def test_reextract_updates_article_versions_and_fts(tmp_path):
-    pytest.importorskip("archive.dedup", reason="archive.dedup (another engineer's module) is not in the tree yet")
-    from archive import rawstore
+    from archive.store import rawpages as rawstore
     from archive.pipeline import add_article
-    from archive.store import open_archive
+    from archive.schema import open_archive
 
     db_path = tmp_path / "archive.db"
     db = open_archive(db_path)
-    with db.conn:
-        rawstore.ensure_schema(db)
+    with transaction(db):
+        rawstore.create_tables(db)
         raw_id = rawstore.save_raw(
             db, url="https://tass.ru/politika/27000001", final_url=None, source="tass", status=200,
             headers={"Content-Type": "text/html; charset=utf-8"}, body=article_page().encode(), fetched_at="2026-04-14T08:00:00+00:00",
@@ -366,16 +369,15 @@ def test_reextract_bad_date_exit_2(tmp_path):
 
 def test_reextract_keeps_feed_full_text_articles(tmp_path):
     """A page whose body came from the feed's full text re-extracts to the same article, no alarm."""
-    pytest.importorskip("archive.dedup", reason="archive.dedup (another engineer's module) is not in the tree yet")
-    from archive import rawstore
+    from archive.store import rawpages as rawstore
     from archive.pipeline import add_article
-    from archive.store import open_archive
+    from archive.schema import open_archive
 
     db_path = tmp_path / "archive.db"
     db = open_archive(db_path)
     page = _script_rendered().encode()
-    with db.conn:
-        rawstore.ensure_schema(db)
+    with transaction(db):
+        rawstore.create_tables(db)
         raw_id = rawstore.save_raw(
             db, url="https://tass.ru/politika/27000001", final_url=None, source="tass", status=200,
             headers={"Content-Type": "text/html; charset=utf-8"}, body=page, fetched_at="2026-04-14T08:00:00+00:00",

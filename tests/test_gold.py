@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.extract import extract_article
-from archive.feeds import FeedEntry, parse_feed
+from tests.support.pages import extract_html as extract_article
+from archive.discover.feeds import parse_feed
+from archive.models import FeedEntry
 from archive.models import Article, ExtractionFailure
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
@@ -71,7 +72,7 @@ def run_extraction(page: GoldPage) -> Article | ExtractionFailure:
 
 @pytest.fixture(scope="module")
 def mirror():
-    from archive.mirror import Mirror
+    from tests.support.mirrors import make_mirror as Mirror
 
     with Mirror(seeds_dir=SEEDS if SEEDS.is_dir() else None) as running:
         yield running

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
-from archive.health import check_health
-from archive.mirror import Mirror
-from archive.store import open_archive
+from archive.ops.health import check_health
+from tests.support.mirrors import make_mirror as Mirror
+from archive.schema import open_archive
 from tests.conftest import crawl_args, run_cli
 
 

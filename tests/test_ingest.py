@@ -5,8 +5,8 @@ import json
 from conftest import run_cli
 from newsfixtures import ORIGINAL, UNRELATED, record
 
-from archive.ingest import MAX_LINE_BYTES, source_from_url
-from archive.store import open_archive
+from archive.pipeline.ingest import MAX_LINE_BYTES, source_from_url
+from archive.schema import open_archive
 
 
 def test_bad_lines_are_reported_and_the_rest_imports(tmp_path):

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.mirror import Mirror
-from archive.mirror.authoring import DATELINE
-from archive.mirror.feeds import FEED_SIZE
+from tests.support.mirrors import make_mirror as Mirror
+from archive.demo.authoring import DATELINE
+from archive.demo.feeds import FEED_SIZE
 
 SEEDS_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

@@ -13,9 +13,14 @@ from pathlib import Path
 import pytest
 import trafilatura
 
-from archive.extract import extract_article
+from archive.dates import russian_date as parse_russian_date
 from archive.models import Article
-from archive.profiles import generic, get_profile, newsru, parse_russian_date, profile_for_host, tass
+from archive.profile import GENERIC
+from tests.support.pages import default_config, site_profile
+from tests.support.pages import extract_html as extract_article
+
+TASS = default_config().sources["tass"].profiles[-1]
+NEWSRU = default_config().sources["newsru"].profiles[-1]
 
 SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
 
@@ -29,24 +34,24 @@ OWN_PARAGRAPHS = [
 @pytest.mark.parametrize(
     "profile, line, kind",
     [
-        (newsru.PROFILE, "Подписывайтесь на нас в MAX", "drop"),
-        (newsru.PROFILE, "Подписывайтесь на нас в Дзен", "drop"),
-        (newsru.PROFILE, "Фото: Иван Иванов/NEWS.ru", "caption"),
-        (newsru.PROFILE, "ЛЕНТА НОВОСТЕЙ", "stop"),
-        (newsru.PROFILE, "Самое популярное", "stop"),
-        (newsru.PROFILE, "Используя сайт news.ru, вы соглашаетесь с использованием файлов cookie.", "drop"),
-        (newsru.PROFILE, "3 марта 2026 в 09:15", "drop"),
-        (newsru.PROFILE, "Обновлено 13 апреля 2026 в 16:20. Материал дополнен заявлением посольства", "drop"),
-        (tass.PROFILE, "Редакция сайта ТАСС", "byline"),
-        (tass.PROFILE, "Посол России в США Анатолий Антонов © Петр Ковалев/ ТАСС", "caption"),
-        (tass.PROFILE, "Здание МИД России © Сергей Бобылев/ пресс-служба МИД РФ/ ТАСС", "caption"),
-        (tass.PROFILE, "Материал дополнен в 17:40 мск", "drop"),
-        (tass.PROFILE, "обновлено 17:40", "drop"),
-        (tass.PROFILE, "Читайте также", "stop"),
-        (tass.PROFILE, OWN_PARAGRAPHS[0], None),
-        (newsru.PROFILE, OWN_PARAGRAPHS[1], None),
-        (tass.PROFILE, "МОСКВА, 14 апреля. /ТАСС/. Россия направила ноту протеста послу Латвии.", None),
-        (generic.PROFILE, "Фото: пресс-служба МИД РФ", "caption"),
+        (NEWSRU, "Подписывайтесь на нас в MAX", "drop"),
+        (NEWSRU, "Подписывайтесь на нас в Дзен", "drop"),
+        (NEWSRU, "Фото: Иван Иванов/NEWS.ru", "caption"),
+        (NEWSRU, "ЛЕНТА НОВОСТЕЙ", "stop"),
+        (NEWSRU, "Самое популярное", "stop"),
+        (NEWSRU, "Используя сайт news.ru, вы соглашаетесь с использованием файлов cookie.", "drop"),
+        (NEWSRU, "3 марта 2026 в 09:15", "drop"),
+        (NEWSRU, "Обновлено 13 апреля 2026 в 16:20. Материал дополнен заявлением посольства", "drop"),
+        (TASS, "Редакция сайта ТАСС", "byline"),
+        (TASS, "Посол России в США Анатолий Антонов © Петр Ковалев/ ТАСС", "caption"),
+        (TASS, "Здание МИД России © Сергей Бобылев/ пресс-служба МИД РФ/ ТАСС", "caption"),
+        (TASS, "Материал дополнен в 17:40 мск", "drop"),
+        (TASS, "обновлено 17:40", "drop"),
+        (TASS, "Читайте также", "stop"),
+        (TASS, OWN_PARAGRAPHS[0], None),
+        (NEWSRU, OWN_PARAGRAPHS[1], None),
+        (TASS, "МОСКВА, 14 апреля. /ТАСС/. Россия направила ноту протеста послу Латвии.", None),
+        (GENERIC, "Фото: пресс-служба МИД РФ", "caption"),
     ],
 )
 def test_line_rules(profile, line, kind):
@@ -55,8 +60,8 @@ def test_line_rules(profile, line, kind):
 
 def test_tass_caption_keeps_text_and_splits_credit():
     text = "Посол России в США Анатолий Антонов © Петр Ковалев/ ТАСС"
-    assert tass.split_caption(text) == (text, "Петр Ковалев/ ТАСС")
-    assert newsru.PROFILE.split_caption("Фото: Иван Иванов/NEWS.ru") == (None, "Фото: Иван Иванов/NEWS.ru")
+    assert TASS.split_caption(text) == (text, "Петр Ковалев/ ТАСС")
+    assert NEWSRU.split_caption("Фото: Иван Иванов/NEWS.ru") == (None, "Фото: Иван Иванов/NEWS.ru")
 
 
 @pytest.mark.parametrize(
@@ -73,20 +78,23 @@ def test_visible_russian_dates(text, iso):
 
 
 def test_profile_lookup():
-    assert get_profile("tass") is tass.PROFILE and get_profile("NEWSRU") is newsru.PROFILE
-    assert get_profile("ria") is generic.PROFILE and get_profile(None) is generic.PROFILE
-    assert profile_for_host("www.news.ru") is newsru.PROFILE and profile_for_host("example.org") is None
+    """A site's profile comes from its spec in sources.toml: by name, else by host, else generic."""
+    assert site_profile("tass") is TASS and site_profile("newsru") is NEWSRU
+    assert site_profile("ria") is GENERIC and site_profile(None) is GENERIC
+    assert site_profile(None, "https://www.news.ru/world/x/") is NEWSRU
+    assert default_config().source_for_host("www.news.ru").name == "newsru"
+    assert default_config().source_for_host("example.org") is None
 
 
 @pytest.mark.parametrize(
     "profile, path, listing",
     [
-        (tass.PROFILE, "/politika/27000001", False),
-        (tass.PROFILE, "/video/27000001", True),
-        (tass.PROFILE, "/tag/sergey-lavrov", True),
-        (tass.PROFILE, "/n/27000001", True),
-        (newsru.PROFILE, "/world/zaharova-otvetila/", False),
-        (newsru.PROFILE, "/tags/mid-rossii/", True),
+        (TASS, "/politika/27000001", False),
+        (TASS, "/video/27000001", True),
+        (TASS, "/tag/sergey-lavrov", True),
+        (TASS, "/n/27000001", True),
+        (NEWSRU, "/world/zaharova-otvetila/", False),
+        (NEWSRU, "/tags/mid-rossii/", True),
     ],
 )
 def test_not_article_paths(profile, path, listing):

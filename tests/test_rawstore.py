@@ -6,10 +6,11 @@ import random
 import sqlite3
 
 import pytest
-import sqlite_utils
+
+from archive.store import Database, transaction
 import zstandard
 
-from archive import rawstore
+from archive.store import rawpages as rawstore
 
 WORDS = (
     "министр заявил переговоры делегация консультации посол визит сотрудничество санкции "
@@ -34,13 +35,13 @@ def page(n: int, site: str = "tass") -> bytes:
 
 @pytest.fixture
 def db(tmp_path):
-    database = sqlite_utils.Database(sqlite3.connect(str(tmp_path / "raw.db")))
-    rawstore.ensure_schema(database)
+    database = Database(sqlite3.connect(str(tmp_path / "raw.db"), isolation_level=None))
+    rawstore.create_tables(database)
     return database
 
 
 def save(db, n: int, source: str = "tass", body: bytes | None = None) -> int:
-    with db.conn:
+    with transaction(db):
         return rawstore.save_raw(
             db,
             url=f"https://{source}.example/politika/{n}",
@@ -109,7 +110,7 @@ def test_pages_per_source_are_counted_as_they_are_saved_and_deleted(db):
     save(db, 100, source="newsru")
     save(db, 101, body=page(1))  # identical body: stored once, counted once
     assert _counted(db) == {"tass": 5, "newsru": 1}
-    with db.conn:
+    with transaction(db):
         db.execute("DELETE FROM raw_pages WHERE source = 'tass' AND id = (SELECT max(id) FROM raw_pages WHERE source = 'tass')")
     assert _counted(db) == {"tass": 4, "newsru": 1}
 
@@ -117,11 +118,11 @@ def test_pages_per_source_are_counted_as_they_are_saved_and_deleted(db):
 def test_an_archive_without_page_counts_gets_them_on_opening(db):
     for n in range(rawstore.TRAIN_AFTER):
         save(db, n)
-    with db.conn:
+    with transaction(db):
         db.execute("DROP TRIGGER raw_pages_counted")
         db.execute("DROP TRIGGER raw_pages_uncounted")
         db.execute("DROP TABLE raw_page_counts")
-    rawstore.ensure_schema(db)
+    rawstore.create_tables(db)
     assert _counted(db) == {"tass": rawstore.TRAIN_AFTER}
     assert db.execute("SELECT count(*) FROM zstd_dicts").fetchone()[0] == 0
     save(db, 1000)  # the source has TRAIN_AFTER pages: its dictionary is due
@@ -131,7 +132,7 @@ def test_an_archive_without_page_counts_gets_them_on_opening(db):
 def test_whether_a_dictionary_is_due_comes_from_the_kept_count(db):
     for n in range(rawstore.TRAIN_AFTER):
         save(db, n)
-    with db.conn:  # counting the rows would say TRAIN_AFTER, and train
+    with transaction(db):  # counting the rows would say TRAIN_AFTER, and train
         db.execute("UPDATE raw_page_counts SET pages = 1")
     save(db, 1000)
     assert db.execute("SELECT count(*) FROM zstd_dicts").fetchone()[0] == 0

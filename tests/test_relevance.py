@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from archive.config import ConfigError
+from archive.errors import ConfigError
 from archive.models import Article
-from archive.relevance import classify
+from archive.classify.relevance import classify
 from conftest import shared_path
 
 

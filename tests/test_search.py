@@ -11,11 +11,19 @@ from pathlib import Path
 
 import pytest
 
+from archive.store import transaction
+
 from archive.cli import main
 from archive.models import Article
 from archive.pipeline import add_article
-from archive.search import PENDING_TABLE, QueryError, build_match, index_pending, search
-from archive.store import open_archive
+from archive.dates import parse_day
+from archive.errors import QueryError
+from archive.search import engine
+from archive.search.index import index_pending
+from archive.search.query import build_match
+from archive.search.schema import PENDING_TABLE
+from archive.store.filters import ArticleFilter
+from archive.schema import open_archive
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -46,6 +54,15 @@ ARTICLES = {
 }
 
 
+def search(db, query, *, source=None, since=None, until=None, all_articles=False, **options):
+    """engine.search with the filters given as the CLI gives them."""
+    filters = ArticleFilter(
+        source=source, all_articles=all_articles,
+        since=parse_day(since, "--since") if since else None, until=parse_day(until, "--until") if until else None,
+    )
+    return engine.search(db, query, filters=filters, **options)
+
+
 def _add(db, key: str, story_id: int | None = None) -> int:
     """Store one test article through the real write path, with its relevance label pinned.
 
@@ -55,7 +72,7 @@ def _add(db, key: str, story_id: int | None = None) -> int:
     mfa = spec.pop("mfa")
     article = Article(url=f"https://example.org/{key}", **spec)
     article_id = add_article(db, article).article_id
-    with db.conn:
+    with transaction(db):
         db.execute("UPDATE articles SET mfa = ?, story_id = coalesce(?, story_id) WHERE id = ?", [int(mfa), story_id, article_id])
     return article_id
 
@@ -201,7 +218,7 @@ def test_by_story_shows_each_story_once_with_its_outlets(tmp_path):
     assert len(hits) == 1 + len({h.story_id for h in hits if h.story_id not in (None, 7001)}) + sum(
         1 for h in hits if h.story_id is None
     )
-    with db.conn:
+    with transaction(db):
         db.execute("DROP TABLE IF EXISTS stories")  # early archives have none
     assert any(h.id == first or h.story_id == 7001 for h in search(db, "россиянина", by_story=True))
 
@@ -219,7 +236,7 @@ def test_sqlite_utils_search_still_uses_the_plain_index(archive_db):
 def test_lemma_index_follows_updates_and_deletes_from_any_writer(archive_db):
     _, db, ids = archive_db
     assert _found(db, "Галузин") == {"galuzin", "release"}
-    with db.conn:  # a writer that knows nothing about the lemma index
+    with transaction(db):  # a writer that knows nothing about the lemma index
         db.execute("UPDATE articles SET text = 'Синоптики обещают прохладу в Астрахани.' WHERE id = ?", [ids["release"]])
         db.execute("DELETE FROM articles WHERE id = ?", [ids["galuzin"]])
     assert _found(db, "Астрахани") == {"release"}
@@ -228,7 +245,7 @@ def test_lemma_index_follows_updates_and_deletes_from_any_writer(archive_db):
 
 def test_index_pending_inside_the_write_transaction_leaves_nothing_queued(tmp_path):
     db = open_archive(tmp_path / "a.db")
-    with db.conn:
+    with transaction(db):
         article_id = _add_without_pipeline(db, "galuzin")
         assert db.execute(f"SELECT id FROM {PENDING_TABLE}").fetchall() == [(article_id,)]
         assert index_pending(db) == 1
@@ -238,7 +255,7 @@ def test_index_pending_inside_the_write_transaction_leaves_nothing_queued(tmp_pa
 
 def test_an_archive_made_before_the_lemma_index_is_indexed_on_first_search(archive_db):
     path, db, _ = archive_db
-    with db.conn:
+    with transaction(db):
         for name in ("articles_morph_fts", "articles_morph", PENDING_TABLE):
             db.execute(f"DROP TABLE IF EXISTS {name}")
         for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'articles_morph%'").fetchall():
@@ -249,7 +266,7 @@ def test_an_archive_made_before_the_lemma_index_is_indexed_on_first_search(archi
 
 
 def _add_without_pipeline(db, key: str) -> int:
-    from archive.store import upsert_article
+    from archive.store.articles import upsert_article
 
     spec = dict(ARTICLES[key])
     mfa = spec.pop("mfa")
@@ -258,13 +275,13 @@ def _add_without_pipeline(db, key: str) -> int:
 
 def test_index_follows_article_updates(archive_db):
     _, db, ids = archive_db
-    from archive.store import upsert_article
+    from archive.store.articles import upsert_article
 
     changed = Article(
         url="https://example.org/weather", source="tass", title="Жара на юге",
         text="Синоптики обещают прохладу в Астрахани.", published="2025-04-10T09:00:00+03:00",
     )
-    with db.conn:
+    with transaction(db):
         upsert_article(db, changed, mfa=False, mfa_reasons=[])
     assert _found(db, "Астрахань") == {"weather"}
     assert "weather" not in _found(db, "бакинский")
@@ -274,13 +291,14 @@ def test_a_very_common_query_is_ranked_among_its_newest_matches(archive_db, monk
     _, db, ids = archive_db
     everywhere = _found(db, "россиянина")
     assert len(everywhere) == 3
-    monkeypatch.setattr("archive.search.MAX_RANKED", 2)
+    monkeypatch.setattr("archive.search.engine.MAX_RANKED", 2)
     newest = sorted(everywhere, key=lambda key: ids[key])[-2:]
     assert _found(db, "россиянина") == set(newest)
 
 
 def test_snippets_read_the_stored_lemmas_and_match_lemmatizing_afresh(archive_db):
-    from archive.search import build_match, index_text, make_snippet
+    from archive.search.lemmas import index_text
+    from archive.search.snippets import make_snippet
 
     _, db, _ = archive_db
     match = build_match("освобождение россиянина Ереван")
@@ -308,22 +326,22 @@ def test_filters_reach_past_the_first_ranked_batch(archive_db, limit):
 def test_word_form_keys_are_kept_in_the_archive_and_dropped_when_the_analyzer_changes(tmp_path):
     """A new process reads the keys of forms already seen from the archive (pymorphy3 is slow
     on a cold start); keys made by another pymorphy3 or dictionary version are not trusted."""
-    from archive import search as search_module
+    from archive.search import lemmas as search_module
 
     db = open_archive(tmp_path / "a.db")
     _add(db, "galuzin")
     assert db.execute("SELECT key FROM morph_keys WHERE form = 'армянским'").fetchone() == ("армянский",)
     # A stand-in key, so the test can tell a key read from the table from a recomputed one.
-    with db.conn:
+    with transaction(db):
         db.execute("UPDATE morph_keys SET key = 'ключизархива' WHERE form = 'армянским'")
     search_module._key_memos.pop(db)  # as in a new process
     _add(db, "weather")  # "бакинском", not yet seen
-    with db.conn:
+    with transaction(db):
         db.execute("UPDATE articles SET text = text || ' Армянским дипломатам.' WHERE url LIKE '%weather'")
     index_pending(db)
     assert "ключизархива" in db.execute("SELECT text FROM articles_morph WHERE id = (SELECT id FROM articles WHERE url LIKE '%weather')").fetchone()[0]
 
-    with db.conn:
+    with transaction(db):
         db.execute("UPDATE meta SET value = 'pymorphy3 0.1' WHERE key = 'morph_keys_version'")
         db.execute("UPDATE articles SET text = text || ' Ещё раз.' WHERE url LIKE '%weather'")
     search_module._key_memos.pop(db)
@@ -355,7 +373,7 @@ def test_both_full_text_indexes_merge_sixteen_segments_at_a_time_on_new_and_upgr
     for index in ("articles_fts", "articles_morph_fts"):
         assert _segments(db, index) == 20, f"{index} merged a level inside a commit (crisismerge)"
 
-    with db.conn:
+    with transaction(db):
         for index in ("articles_fts", "articles_morph_fts"):
             db.execute(f"DELETE FROM {index}_config WHERE k IN ('automerge', 'crisismerge')")
         db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")

@@ -2,9 +2,9 @@
 
 import json
 
-from archive.dedup import recluster
-from archive.ingest import ingest_file
-from archive.store import open_archive
+from archive.link.linking import recluster
+from archive.pipeline.ingest import ingest_file
+from archive.schema import open_archive
 from conftest import run_cli
 from newsfixtures import event_records
 
@@ -89,7 +89,7 @@ def test_recluster_command(tmp_path):
 
 
 def test_story_features_survive_encoding_exactly():
-    from archive.stories import StoryFeatures, features
+    from archive.link.stories import StoryFeatures, features
     from newsfixtures import ORIGINAL
 
     original = features("Лавров и Буй Тхань Сон", ORIGINAL, 480_000)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.mirror import Mirror
-from archive.runlock import crawl_lock
+from tests.support.mirrors import make_mirror as Mirror
+from archive.ops.runlock import crawl_lock
 from tests.conftest import REPO, crawl_args, run_cli
 
 

@@ -4,30 +4,39 @@ from __future__ import annotations
 
 import argparse
 
-from archive.cli.crawl import DEFAULT_DB
+from archive.cli.options import add_db
+
+DESCRIPTION = """Verifies the archive: SQLite's integrity check, the full-text and lemma indexes against
+the articles, stories, versions, and whether the lemma keys and MinHash signatures were made by
+the installed pymorphy3 and rensa. Without --repair nothing is written. Exit 1 while a problem
+remains."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("check", help="check the archive's integrity and consistency")
-    parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help="archive file (default: archive.db)")
-    parser.add_argument("--repair", action="store_true", help="rebuild what can be rebuilt (the FTS index, stories)")
+    parser = sub.add_parser("check", help="check the archive's integrity and consistency", description=DESCRIPTION)
+    add_db(parser)
+    parser.add_argument("--repair", action="store_true",
+                        help="rebuild what can be rebuilt (indexes, stories) and remove leftover temporary files")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.check import find_problems, repair
-    from archive.store import open_archive
+    from archive.ops.check import find_problems, repair
+    from archive.schema import open_archive
 
-    db = open_archive(args.db, create=False)
-    problems = find_problems(db)
-    for problem in problems:
-        print(f"PROBLEM {problem.check}: {problem.detail}")
-    if problems and args.repair:
-        for action in repair(db, problems):
-            print(f"REPAIRED {action}")
+    db = open_archive(args.db, create=False, read_only=not args.repair)
+    try:
         problems = find_problems(db)
         for problem in problems:
-            print(f"STILL {problem.check}: {problem.detail}")
+            print(f"PROBLEM {problem.check}: {problem.detail}")
+        if problems and args.repair:
+            for action in repair(db, problems):
+                print(f"REPAIRED {action}")
+            problems = find_problems(db)
+            for problem in problems:
+                print(f"STILL {problem.check}: {problem.detail}")
+    finally:
+        db.close()
     if not problems:
         print(f"{args.db}: ok")
     return 1 if problems else 0

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import argparse
 
-DEFAULT_DB = "archive.db"
+from archive.cli.options import add_db
+
+DESCRIPTION = """Recomputes every article's reprint link and story from scratch, in one transaction:
+after a change of the linking parameters or of rensa. Same result as linking the articles one
+by one, in any order."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("recluster", help="recompute reprint links and stories for the whole archive")
-    parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help="archive file (default: archive.db)")
+    parser = sub.add_parser("recluster", help="recompute reprint links and stories for the whole archive",
+                            description=DESCRIPTION)
+    add_db(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.dedup import recluster
-    from archive.store import open_archive
+    from archive.link.linking import recluster
+    from archive.schema import open_archive
 
     db = open_archive(args.db, create=False, verify=True)
     try:
         stats = recluster(db)
     finally:
-        db.conn.close()
+        db.close()
     print(f"articles {stats.articles}, stories {stats.stories} ({stats.multi_source_stories} with several outlets), "
           f"reprints {stats.reprints}")
     return 0

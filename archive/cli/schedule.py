@@ -3,40 +3,39 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from archive.cli.crawl import DEFAULT_DB, add_source_options
-from archive.config import load_config, parse_base_url_override
-from archive.relevance import load_rules
-from archive.store import open_archive
+from archive.cli.options import add_config, add_db, seconds
+
+DESCRIPTION = """Runs in the foreground and crawls each source on the cron expression in its `schedule`
+key (settings/sources.toml), once at start-up and then on schedule, each crawl in its own
+subprocess, one at a time. SIGTERM or Ctrl-C lets the running crawl finish its in-flight pages
+(killed after 60 s), then exits."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("schedule", help="run crawls on each source's schedule until stopped")
-    parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help="archive file (default: archive.db)")
-    add_source_options(parser)
+    parser = sub.add_parser("schedule", help="run crawls on each source's schedule until stopped", description=DESCRIPTION)
+    add_db(parser)
+    add_config(parser)
     parser.add_argument("--source", action="append", default=[], metavar="NAME", help="schedule only this source")
-    parser.add_argument(
-        "--every",
-        type=float,
-        metavar="SECONDS",
-        help="ignore the cron expressions and crawl every SECONDS (for trying it out)",
-    )
+    parser.add_argument("--every", type=seconds, metavar="SECONDS",
+                        help="ignore the cron expressions and crawl every SECONDS (for trying it out)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.cli import UserError
-    from archive.schedule import CrawlScheduler, build_jobs
+    import sys
 
-    if args.every is not None and args.every <= 0:
-        raise UserError("--every must be a positive number of seconds")
+    from archive.classify import load_rules
+    from archive.config import load_config, parse_base_url_override
+    from archive.ops.schedule import CrawlScheduler, build_jobs
+    from archive.schema import open_archive
+
     overrides = dict(parse_base_url_override(text) for text in args.base_url)
     config = load_config(args.config, overrides)
     sources = config.select(args.source)
     jobs = build_jobs(sources, args.every)
     load_rules()
-    open_archive(args.db, verify=True).conn.close()  # refuse an unusable archive now, not at every run
+    open_archive(args.db, create=True, verify=True).close()  # refuse an unusable archive now, not at every run
     command = [sys.executable, "-m", "archive", "crawl", "--db", args.db, "--quiet"]
     if args.config:
         command += ["--config", args.config]

@@ -3,65 +3,60 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
-from archive.cli import UserError
+from archive.cli.options import MAX_LIMIT, add_db, add_filters, bounded_int
 
-DEFAULT_DB = "archive.db"
 _BOLD = ("\x1b[1m", "\x1b[0m")
+DESCRIPTION = """Searches the archive in every word form (Галузин finds Галузина and Галузиным; "quoted
+words" are a phrase), best first: articles with every word, then those with some, ranked by
+bm25 with the headline counting most. Only ministry news unless --all."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "search",
-        help="search the archive in any word form (ministry news unless --all)",
-        description='Words match in every form (Галузин finds Галузина); "quoted words" are a phrase.',
-    )
+    parser = sub.add_parser("search", help="search the archive in any word form (ministry news unless --all)",
+                            description=DESCRIPTION)
     parser.add_argument("query", help="words to look for, as you would write them")
-    parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help="archive file (default: archive.db)")
-    parser.add_argument("--source", metavar="NAME", help="only this source (e.g. tass, newsru)")
-    parser.add_argument("--since", metavar="DATE", help="published on or after DATE (YYYY-MM-DD)")
-    parser.add_argument("--until", metavar="DATE", help="published on or before DATE (YYYY-MM-DD)")
-    parser.add_argument("--all", action="store_true", help="include articles that are not ministry news")
+    add_db(parser)
+    add_filters(parser)
     parser.add_argument("--by-story", action="store_true", help="show each story once, with its outlets")
-    parser.add_argument("--limit", type=int, default=20, metavar="N", help="at most N hits (default 20)")
+    parser.add_argument("--limit", type=bounded_int(1, MAX_LIMIT, "--limit"), default=20, metavar="N",
+                        help=f"at most N hits (default 20, at most {MAX_LIMIT:,})")
     parser.add_argument("--json", action="store_true", help="one JSON object per hit per line")
     parser.set_defaults(func=run)
 
 
 def _print_hit(rank: int, hit, *, by_story: bool, bold: bool) -> None:
-    from archive.search import HIGHLIGHT
+    from archive.search.snippets import HIGHLIGHT
 
     marks = _BOLD if bold else ("[", "]")
     snippet = hit.marked_snippet.replace(HIGHLIGHT[0], marks[0]).replace(HIGHLIGHT[1], marks[1])
     day = (hit.published or "")[:10] or "undated"
-    title = (hit.story_title or hit.title) if by_story else hit.title
-    print(f"{rank}. {day}  {hit.source}  {title}")
+    print(f"{rank}. {day}  {hit.source}  {hit.title}")
     print(f"   {hit.url}")
     if by_story:
-        print(f"   story {hit.story_id if hit.story_id is not None else '-'}: {', '.join(hit.outlets)}")
+        story = f"story {hit.story_id}" if hit.story_id is not None else "no story"
+        title = f" «{hit.story_title}»" if hit.story_title and hit.story_title != hit.title else ""
+        print(f"   {story}{title}: {', '.join(hit.outlets)}")
     print(f"   {' '.join(snippet.split())}")
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.search import QueryError, search
-    from archive.store import open_archive
+    import json
+    import sys
 
-    db = open_archive(args.db, create=False)
+    from archive.cli.options import article_filter
+    from archive.schema import open_archive
+    from archive.search.engine import count_matches, search
+
+    db = open_archive(args.db, read_only=True)
     try:
-        hits = search(
-            db,
-            args.query,
-            source=args.source,
-            since=args.since,
-            until=args.until,
-            all_articles=args.all,
-            by_story=args.by_story,
-            limit=args.limit,
-        )
-    except QueryError as exc:
-        raise UserError(str(exc)) from None
+        filters = article_filter(args, db)
+        hits = search(db, args.query, filters=filters, by_story=args.by_story, limit=args.limit)
+        total, more = (len(hits), False)
+        if len(hits) == args.limit and not args.json:
+            total, more = count_matches(db, args.query, filters=filters, by_story=args.by_story)
+    finally:
+        db.close()
     if args.json:
         for hit in hits:
             print(json.dumps(hit.as_json(), ensure_ascii=False))
@@ -72,4 +67,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for rank, hit in enumerate(hits, 1):
         _print_hit(rank, hit, by_story=args.by_story, bold=sys.stdout.isatty())
+    if total > len(hits) or more:
+        unit = "stories" if args.by_story else "articles"
+        counted = f"at least {total:,}" if more else f"{total:,}"
+        print(f"\n{len(hits)} of {counted} matching {unit}; --limit N shows more.", file=sys.stderr)
     return 0

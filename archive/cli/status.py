@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import argparse
-import json
 
-from archive.cli.crawl import DEFAULT_DB
+from archive.cli.options import add_db
+
+DESCRIPTION = """Shows the last run of each source, a crawl in progress, articles per day for the last 30
+days, and warnings: a source gone quiet, a layout change, a block, a run that did not finish or
+was interrupted, unusual growth. With --check it exits 1 while any warning is active."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("status", help="show the last runs, articles per day and health warnings")
-    parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH", help="archive file (default: archive.db)")
+    parser = sub.add_parser("status", help="show the last runs, articles per day and health warnings", description=DESCRIPTION)
+    add_db(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--check", action="store_true", help="exit 1 when any warning is active (for monitoring)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.health import check_health, sparkline
-    from archive.runlock import is_locked
-    from archive.store import open_archive
+    import json
 
-    db = open_archive(args.db, create=False)
-    health = check_health(db, crawl_running=is_locked(args.db))
+    from archive.ops.health import check_health, sparkline
+    from archive.ops.runlock import is_locked
+    from archive.schema import open_archive
+
+    db = open_archive(args.db, read_only=True)
+    try:
+        health = check_health(db, crawl_running=is_locked(args.db))
+    finally:
+        db.close()
     if args.json:
         print(json.dumps(health.as_dict(), ensure_ascii=False))
     else:
@@ -31,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         for run_row in health.running:
             print(f"{run_row['source']}: crawling now, since {run_row['started_at']}")
         if not health.last_runs and not health.running:
-            print("No crawl has run on this archive yet.")
+            print("No crawl has finished on this archive yet." if health.ever_started else "No crawl has run on this archive yet.")
         counts = [n for _, n in health.per_day]
         print(f"Articles per day, last {len(counts)} days: {sparkline(counts)} (total {sum(counts)}, max {max(counts)})")
         for warning in health.warnings:

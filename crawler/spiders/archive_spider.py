@@ -8,6 +8,9 @@ moved since it was fetched.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import DontCloseSpider
@@ -15,9 +18,17 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from archive.config import Source
-from archive.crawl_report import CrawlReport, failure_reason
-from archive.feeds import FeedEntry, FeedError, parse_feed, parse_moment, parse_sitemap
-from archive.urls import BadURL, is_article_url, normalize_url, same_site
+from archive.dates import parse_datetime, utc_now
+from archive.discover.feeds import parse_feed, parse_sitemap
+from archive.discover.urls import is_article_url, normalize_url, same_site
+from archive.errors import BadURL, FeedError
+from archive.fetch.frontier import CrawlState
+from archive.fetch.report import CrawlReport
+from archive.models import FeedEntry, FetchedPage
+from archive.store.database import is_disk_full
+from crawler.failures import failure_reason
+
+log = logging.getLogger(__name__)
 
 # Listings first, so full-text feeds are known before the articles they describe are parsed.
 PRIORITY_FEED = 30
@@ -30,18 +41,20 @@ MAX_SECTION_LINKS = 5000
 class ArchiveSpider(Spider):
     """Crawl every configured source; items are raw article responses for the pipeline.
 
-    Arguments (passed by `archive.crawl.run_crawl`): `sources`, `state` (an
-    `archive.crawl.CrawlState` with what the archive already holds) and `report`.
+    Arguments (passed by `crawler.run.run_crawl`): `sources`, `state` (what the archive
+    already holds) and `report`. A write that fails because the disk is full stops the whole
+    crawl at once (`stop_for`): every further page would be fetched only to be dropped.
     """
 
     name = "archive"
 
-    def __init__(self, sources: list[Source], state, report: CrawlReport, **kwargs):
+    def __init__(self, sources: list[Source], state: CrawlState, report: CrawlReport, **kwargs):
         super().__init__(**kwargs)
         self.sources = {s.name: s for s in sources}
         self.state = state
         self.report = report
         self.allowed_hosts = {s.host for s in sources}
+        self.unresolved_hosts: set[str] = set()  # DNS failed in this run: not asked again
         self.pending: dict[str, FeedEntry] = {}  # article URL → what listings said about it
         self.requested: set[str] = set()
         self.full_texts: dict[str, str] = {}
@@ -52,7 +65,20 @@ class ArchiveSpider(Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.retry_frontier, signal=signals.spider_idle)
+        crawler.signals.connect(spider.callback_failed, signal=signals.spider_error)
         return spider
+
+    def callback_failed(self, failure: Failure, response: Response, spider: Spider) -> None:
+        """A callback or errback raised: a full disk stops the crawl; anything else is logged."""
+        if failure.check(sqlite3.Error, OSError) and is_disk_full(failure.value):
+            self.stop_for(failure.value)
+
+    def stop_for(self, error: BaseException) -> None:
+        """Stop fetching: the disk is full, so nothing more can be stored."""
+        if self.report.stopped is None:
+            log.error("stopping the crawl: disk full (%s)", error)
+            self.report.stop(f"disk full ({error})")
+            self.crawler.engine.close_spider(self, "disk full")
 
     async def start(self):
         for source in self.sources.values():
@@ -106,7 +132,10 @@ class ArchiveSpider(Spider):
         self.report.source(source.name).listing_ok(response.meta["kind"], response.status, len(response.body))
         if response.status == 304:
             return None
-        self.state.remember_validators(response)
+        etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
+        self.state.remember_validators(
+            response.request.url, etag.decode("latin-1") if etag else None, modified.decode("latin-1") if modified else None
+        )
         return source
 
     def parse_feed(self, response: Response):
@@ -135,7 +164,7 @@ class ArchiveSpider(Spider):
         except FeedError as exc:
             self._listing_error(source.name, "sitemap", response.url, exc.reason, str(exc))
             return
-        since = parse_moment(self.state.since(source.name))
+        since = self.state.since(source.name)
         report = self.report.source(source.name)
         for item in sitemap.children + sitemap.entries:
             report.saw_lastmod(item.lastmod)
@@ -151,7 +180,7 @@ class ArchiveSpider(Spider):
                 continue
             yield self._listing(source, child.url, "sitemap", self.parse_sitemap, PRIORITY_SITEMAP)
         for entry in sitemap.entries:
-            moment = parse_moment(entry.lastmod)
+            moment = parse_datetime(entry.lastmod)
             if since and moment and moment < since:
                 continue
             yield from self._consider(source, entry)
@@ -206,14 +235,19 @@ class ArchiveSpider(Spider):
             dont_filter=True,
         )
 
-    def parse_article(self, response: Response) -> list[dict]:
+    def parse_article(self, response: Response) -> list[FetchedPage]:
         # A list, not a generator: Scrapy parses a generator callback's source on every call
         # to warn about return values, which cost more than the rest of this method.
         entry: FeedEntry = response.meta["entry"]
         if entry.full_text is None:
             entry.full_text = self.full_texts.get(entry.url)
         self.report.source(response.meta["source"]).bytes += len(response.body)
-        return [{"source": response.meta["source"], "entry": entry, "response": response}]
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        page = FetchedPage(
+            url=entry.url, source=response.meta["source"], status=response.status, headers=headers,
+            body=response.body, fetched_at=utc_now(), final_url=response.url, feed_entry=entry,
+        )
+        return [page]
 
     def _listing_error(self, source: str, kind: str, url: str, reason: str, detail: str) -> None:
         """A feed, sitemap or section that cannot be used: counted in the run summary and
@@ -221,14 +255,20 @@ class ArchiveSpider(Spider):
         self.report.source(source).listing_failed(kind, f"bad {kind}: {reason}")
         self.state.listing_failed(source, url, f"bad {kind}: {reason}", detail)
 
+    def _failed(self, failure: Failure) -> str:
+        reason = failure_reason(failure)
+        if reason == "DNS lookup failed":
+            self.unresolved_hosts.add(urlsplit(failure.request.url).netloc.lower())
+        return reason
+
     def listing_failed(self, failure: Failure):
         request = failure.request
-        reason = failure_reason(failure)
+        reason = self._failed(failure)
         self.report.source(request.meta["source"]).listing_failed(request.meta["kind"], reason)
         self.state.listing_failed(request.meta["source"], request.url, reason, request.meta["kind"])
 
     def article_failed(self, failure: Failure):
         request = failure.request
-        reason = failure_reason(failure)
+        reason = self._failed(failure)
         self.report.source(request.meta["source"]).fetch_failed(request.url, reason)
         self.state.attempt_failed(request.meta["source"], request.meta["entry"].url, reason)

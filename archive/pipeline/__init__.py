@@ -1,0 +1,98 @@
+"""The one path from a fetched page to a stored article.
+
+`process_page` takes a raw page, whoever fetched it (the crawl, `reextract`, a web archive), and
+returns an article or a recorded failure: the raw page is kept first, then extracted with the
+site's profile of that day, then `add_article` classifies, stores, links and indexes it.
+`add_article` is also the way in for articles extracted elsewhere (`ingest` of JSON Lines).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archive.classify import classify
+from archive.config import Source
+from archive.extract import extract_article
+from archive.fetch.frontier import PERMANENT_FAILURES
+from archive.link.linking import link
+from archive.models import Article, ExtractionFailure, FetchedPage
+from archive.profile import GENERIC
+from archive.search.index import index_pending
+from archive.store import Database, transaction
+from archive.store.articles import record_failure, upsert_article
+from archive.store.rawpages import save_page
+
+
+@dataclass
+class AddResult:
+    article_id: int
+    status: str  # "new", "updated" or "unchanged"
+
+
+@dataclass
+class PageOutcome:
+    """What became of one page: an article (`status` new/updated/unchanged) or a failure."""
+
+    url: str
+    raw_id: int
+    status: str  # "new", "updated", "unchanged" or "failed"
+    article_id: int | None = None
+    failure: ExtractionFailure | None = None
+
+    @property
+    def permanent(self) -> bool:
+        """A failure that asking again will not change (a listing page, not a 503)."""
+        return self.failure is not None and self.failure.reason in PERMANENT_FAILURES
+
+
+def process_page(db: Database, page: FetchedPage, source: Source | None, *, record_failures: bool = True) -> PageOutcome:
+    """Keep `page`, extract it with `source`'s profile of the day it was fetched, and store the
+    article or record why there is none.
+
+    The raw page is committed before extraction, so a page is never lost even if extraction or
+    the process fails afterwards; `reextract` can rebuild the article from it. An identical
+    body already kept is not stored twice. `record_failures=False` leaves the `failures` table
+    alone (re-extracting pages that were never articles says nothing new about them).
+    """
+    with transaction(db):
+        raw_id = save_page(db, page)
+    profile = source.profile_at(page.fetched_at) if source else GENERIC
+    result = extract_article(page, profile)
+    if isinstance(result, ExtractionFailure):
+        outcome = PageOutcome(page.url, raw_id, "failed", failure=result)
+        if record_failures:
+            with transaction(db):
+                record_failure(db, result, permanent=outcome.permanent)
+        return outcome
+    entry = page.feed_entry
+    result.raw_id = raw_id
+    result.lastmod = (entry.lastmod if entry else None) or result.modified or result.published
+    added = add_article(db, result)
+    return PageOutcome(page.url, raw_id, added.status, article_id=added.article_id)
+
+
+def add_article(db: Database, article: Article) -> AddResult:
+    """Store `article`, link it to its reprints and story, and index its word forms for
+    `mfa-archive search`, all in one transaction."""
+    with transaction(db):
+        return _add(db, article)
+
+
+def add_articles(db: Database, articles: list[Article]) -> list[AddResult]:
+    """`add_article` for each of `articles` in order, all in one transaction.
+
+    For bulk imports: one commit per batch instead of one per article. Each article is linked
+    exactly as `add_article` would link it, so the result is the same as adding them one by one.
+    """
+    with transaction(db):
+        return [_add(db, article) for article in articles]
+
+
+def _add(db: Database, article: Article) -> AddResult:
+    """Classify, store, link and index one article; the caller holds the transaction."""
+    verdict = classify(article)
+    article_id, status = upsert_article(db, article, mfa=verdict.mfa, mfa_reasons=verdict.reasons)
+    if status != "unchanged":
+        link(db, article_id)
+        index_pending(db)
+    return AddResult(article_id, status)

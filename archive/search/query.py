@@ -1,0 +1,114 @@
+"""Queries as people write them, made into safe FTS5 expressions over lemma keys.
+
+Quoted parts are phrases; every other word matches in any of its forms, and a place also finds
+the adjectives made from it (`PLACE_GROUPS`: `армянским` finds `Армения`). FTS5 operators and
+punctuation in a query are plain text, so no query can fail with an FTS error.
+"""
+
+from __future__ import annotations
+
+import re
+
+from archive.errors import QueryError
+from archive.search.lemmas import fold, parses, word_key
+
+_WORD = re.compile(r"\w+(?:-\w+)*")
+_QUOTED = re.compile(r'"([^"]*)"')
+MAX_QUERY_CHARS = 1000
+
+STOPWORDS = frozenset(
+    """а без более бы был была были было быть в вам вас весь во вот все всего всех вы где да даже для до
+    его ее её если есть еще ещё же за здесь и из или им их к как какой кто ли либо между мне мы на над
+    не него нее неё нет ни них но ну о об однако он она они оно от по под после при про с со так также
+    там то того тоже только том тот у уже чем что чтобы эта эти это этого этой этом этот""".split()
+)
+
+# Places and the adjectives made from them: people search "армянские власти" for news about
+# "Армения" and the other way round. Each line is one group of interchangeable lemmas.
+PLACE_GROUPS = [
+    group.split()
+    for group in """
+россия российский рф | москва московский | сша американский америка | китай китайский кнр
+индия индийский | германия германский немецкий фрг | франция французский | великобритания британский
+англия английский | япония японский | польша польский | украина украинский
+белоруссия беларусь белорусский | молдавия молдова молдавский | армения армянский
+азербайджан азербайджанский | грузия грузинский | казахстан казахстанский | узбекистан узбекский
+туркмения туркменистан туркменский | таджикистан таджикский | киргизия киргизстан киргизский
+турция турецкий | иран иранский | ирак иракский | сирия сирийский | израиль израильский
+палестина палестинский | египет египетский | афганистан афганский | пакистан пакистанский
+кндр северокорейский | корея корейский | вьетнам вьетнамский | италия итальянский | испания испанский
+сербия сербский | венгрия венгерский | финляндия финский | швеция шведский | норвегия норвежский
+эстония эстонский | латвия латвийский | литва литовский | чехия чешский | болгария болгарский
+румыния румынский | греция греческий | австрия австрийский | швейцария швейцарский
+нидерланды нидерландский | бельгия бельгийский | канада канадский | мексика мексиканский
+бразилия бразильский | аргентина аргентинский | куба кубинский | венесуэла венесуэльский
+африка африканский | европа европейский | азия азиатский | катар катарский | алжир алжирский
+ливия ливийский | ливан ливанский | иордания иорданский | йемен йеменский | судан суданский
+монголия монгольский | индонезия индонезийский | баку бакинский | тбилиси тбилисский
+ереван ереванский | киев киевский | минск минский | кишинев кишиневский | пекин пекинский
+токио токийский | вашингтон вашингтонский | лондон лондонский | париж парижский | берлин берлинский
+варшава варшавский | анкара анкарский | тегеран тегеранский | каир каирский | дамаск дамасский
+петербург санкт-петербург петербургский | крым крымский | курилы курильский | кавказ кавказский
+арктика арктический | кремль кремлевский
+""".replace("\n", "|").split("|")
+    if group.strip()
+]
+_PLACE_GROUP_OF = {lemma: group for group in PLACE_GROUPS for lemma in group}
+
+
+def _word_keys(word: str) -> set[str]:
+    """Keys that match `word` in a query: each likely reading, and its place group."""
+    keys = {word_key(word)} | {fold(parse.normal_form) for parse in parses(word)}
+    for key in list(keys):
+        for related in _PLACE_GROUP_OF.get(key, ()):
+            keys.add(word_key(related))
+    return keys
+
+
+def _phrase(words: list[str]) -> str:
+    """FTS5 phrase of the words' keys; hyphenated words (`Ростове-на-Дону`) count per part."""
+    parts = [part for word in words for part in word.split("-") if part]
+    return " + ".join(f'"{word_key(part)}"' for part in parts)
+
+
+def _word_expression(word: str) -> str:
+    if "-" in word:
+        return f"({_phrase([word])})"
+    return "(" + " OR ".join(f'"{key}"' for key in sorted(_word_keys(word))) + ")"
+
+
+def query_parts(query: str) -> list[str]:
+    """Turn a query as people write it into safe FTS5 expressions, one per word or phrase.
+
+    Quoted parts are phrases; every other word matches in any of its forms. Operators and
+    punctuation (`AND`, `*`, `-`, `(`, a lone `"`) are treated as text, so FTS5 never sees
+    syntax from the user. Raises QueryError when nothing searchable is left.
+    """
+    if len(query) > 1000:
+        raise QueryError("query is too long (more than 1000 characters)")
+    parts: list[str] = []
+    loose_words: list[str] = []
+    position = 0
+    for match in _QUOTED.finditer(query):
+        loose_words += _WORD.findall(query[position : match.start()])
+        phrase = [w.lower() for w in _WORD.findall(match.group(1))]
+        if len(phrase) > 1:
+            parts.append(f"({_phrase(phrase)})")
+        else:
+            loose_words += phrase
+        position = match.end()
+    loose_words += _WORD.findall(query[position:].replace('"', " "))
+    loose_words = [w.lower() for w in loose_words]
+    meaningful = [w for w in loose_words if w not in STOPWORDS]
+    if not meaningful and not parts:
+        meaningful = loose_words  # a query of only "из-за" or "он" still means something
+    for word in dict.fromkeys(meaningful):
+        parts.append(_word_expression(word))
+    if not parts:
+        raise QueryError(f"nothing to search for in {query!r}: give at least one word")
+    return list(dict.fromkeys(parts))
+
+
+def build_match(query: str, *, every_part: bool = False) -> str:
+    """One FTS5 MATCH expression (on the lemma index) for `query`: any part, or all of them."""
+    return (" AND " if every_part else " OR ").join(query_parts(query))

@@ -1,0 +1,26 @@
+"""The mirror as the tests and benchmarks use it: with the shared seed pages, generated pages
+and the hostile cases, which live here in tests/, not in the product."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from archive.demo.server import Mirror
+from tests.support import generated as generated_pages
+from tests.support import hostile as hostile_cases
+from tests.support import seeds
+
+
+def make_mirror(
+    state: str = "day1", *, seeds_dir: Path | None = None, generated: int = 0, hostile: bool = False,
+    ports: dict[str, int] | None = None,
+) -> Mirror:
+    """A Mirror with the seed pages of `seeds_dir` rendered in, `generated` synthetic pages
+    and, with `hostile`, every hostile response of tests.support.hostile."""
+    return Mirror(
+        state,
+        entries=seeds.load_seed_entries(Path(seeds_dir)) if seeds_dir else (),
+        generated=generated_pages.generated_entries(generated),
+        decorate=hostile_cases.add_hostile_resources if hostile else None,
+        ports=ports,
+    )
