@@ -151,3 +151,21 @@ def test_a_lemma_index_made_by_another_pymorphy3_is_found_and_rebuilt(archive):
     conn = sqlite3.connect(archive)
     assert "старыйключ" not in conn.execute("SELECT title FROM articles_morph WHERE id = 1").fetchone()[0]
     assert conn.execute("SELECT count(*) FROM morph_keys WHERE key = 'старыйключ'").fetchone() == (0,)
+
+
+def test_minhash_signatures_made_by_another_rensa_are_found_and_recomputed(archive):
+    """Stored signatures only match new ones made by the same MinHash: an archive whose
+    signatures another rensa made would silently stop finding reprints."""
+    from archive.link.minhash import MINHASH_VERSION
+
+    conn = sqlite3.connect(archive)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'minhash_version'").fetchone() == (MINHASH_VERSION,)
+    conn.execute("UPDATE meta SET value = 'rensa 0.0.1; RMinHash 128 perm' WHERE key = 'minhash_version'")
+    conn.execute("UPDATE dedup_docs SET minhash = zeroblob(length(minhash))")  # what another rensa might have made
+    conn.commit()
+    conn.close()
+    _found_then_repaired(archive, "PROBLEM reprints: the stored MinHash signatures were made by rensa 0.0.1",
+                         "REPAIRED recomputed reprints and stories")
+    conn = sqlite3.connect(archive)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'minhash_version'").fetchone() == (MINHASH_VERSION,)
+    assert conn.execute("SELECT count(*) FROM dedup_docs WHERE minhash = zeroblob(length(minhash))").fetchone() == (0,)
