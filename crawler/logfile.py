@@ -49,13 +49,22 @@ class CrawlLogHandler(RotatingFileHandler):
             super().emit(record)
 
 
+def _worth_keeping(record: logging.LogRecord) -> bool:
+    """Scrapy's start-up and shutdown dumps only when they warn; everything else from INFO up."""
+    return record.levelno >= logging.WARNING or not record.name.startswith(_QUIETED)
+
+
 def setup_logging(log_file: str | Path) -> CrawlLogHandler:
-    """Send the crawl's log (Scrapy's included) to the rotating file; returns its handler."""
+    """Send the crawl's log (Scrapy's included) to the rotating file; returns its handler.
+
+    The level and the filter sit on the handler: Scrapy sets its own loggers' levels when the
+    crawl starts, after this.
+    """
     handler = CrawlLogHandler(log_file)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    handler.addFilter(_worth_keeping)
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
-    for name in _QUIETED:
-        logging.getLogger(name).setLevel(logging.WARNING)
     return handler

@@ -39,9 +39,11 @@ class ArchivePipeline:
             report.extraction_failure(reason)
             return page
         if outcome.failure is not None:
+            log.info("not stored %s: %s (%s)", page.url, outcome.failure.reason, outcome.failure.detail)
             state.attempt_failed(page.source, page.url, outcome.failure.reason, outcome.failure.detail, recorded=True)
             report.extraction_failure(outcome.failure.reason)
         else:
+            log.info("%s %s (article %s)", outcome.status, page.url, outcome.article_id)
             state.done(page.url)
             report.stored(outcome.status)
         return page

@@ -26,6 +26,8 @@ from archive.schema import open_archive
 from archive.store.database import is_disk_full
 from crawler.logfile import setup_logging
 
+logger = logging.getLogger(__name__)
+
 
 def _is_loopback(source: Source) -> bool:
     host = urlsplit(source.base_url).hostname or ""
@@ -89,10 +91,11 @@ def run_crawl(
     from crawler.spiders.archive_spider import ArchiveSpider
 
     db = open_archive(db_path, create=True, verify=True)
-    log = setup_logging(log_file or Path(db_path).with_name("mfa-archive.log"))
+    handler = setup_logging(log_file or Path(db_path).with_name("mfa-archive.log"))
     report = CrawlReport()
     for source in sources:
         report.add(source.name, source.host)
+    logger.info("crawl started: %s", ", ".join(f"{s.name} ({s.base_url})" for s in sources))
     try:
         state = CrawlState(db)
         started = time.monotonic()
@@ -121,8 +124,10 @@ def run_crawl(
             report.stop(f"disk full: cannot write to {db_path}")
     finally:
         db.close()
-        if log.broken and report.stopped is None:
-            report.stop(f"disk full: cannot write the log {log.baseFilename}")
-        logging.getLogger().removeHandler(log)
-        log.close()
+        for rep in report.sources.values():
+            logger.info("%s", rep.summary())
+        if handler.broken and report.stopped is None:
+            report.stop(f"disk full: cannot write the log {handler.baseFilename}")
+        logging.getLogger().removeHandler(handler)
+        handler.close()
     return report

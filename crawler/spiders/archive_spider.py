@@ -252,6 +252,7 @@ class ArchiveSpider(Spider):
     def _listing_error(self, source: str, kind: str, url: str, reason: str, detail: str) -> None:
         """A feed, sitemap or section that cannot be used: counted in the run summary and
         kept in `failures` with its URL; the crawl goes on with the other listings."""
+        log.info("bad %s %s: %s (%s)", kind, url, reason, detail)
         self.report.source(source).listing_failed(kind, f"bad {kind}: {reason}")
         self.state.listing_failed(source, url, f"bad {kind}: {reason}", detail)
 
@@ -264,11 +265,13 @@ class ArchiveSpider(Spider):
     def listing_failed(self, failure: Failure):
         request = failure.request
         reason = self._failed(failure)
+        log.info("listing failed %s: %s", request.url, reason)
         self.report.source(request.meta["source"]).listing_failed(request.meta["kind"], reason)
         self.state.listing_failed(request.meta["source"], request.url, reason, request.meta["kind"])
 
     def article_failed(self, failure: Failure):
         request = failure.request
         reason = self._failed(failure)
+        log.info("not fetched %s: %s", request.url, reason)
         self.report.source(request.meta["source"]).fetch_failed(request.url, reason)
         self.state.attempt_failed(request.meta["source"], request.meta["entry"].url, reason)
