@@ -150,18 +150,19 @@ def russian_date(text: str) -> str | None:
 
 def parse_day(value: str, option: str) -> date:
     """A day given on the command line (YYYY-MM-DD); ValueError with a one-line message."""
+    message = f"{option} must be a date like 2025-11-17, not {value!r}"
+    if not isinstance(value, str) or not _BARE_DATE.fullmatch(value):
+        raise ValueError(message)
     try:
-        day = date.fromisoformat(value)
-    except (ValueError, TypeError):
-        raise ValueError(f"{option} must be a date like 2025-11-17, not {value!r}") from None
-    if not (date(1900, 1, 1) <= day <= date(9998, 12, 31)):
-        raise ValueError(f"{option} {value!r} is out of range (1900-01-01 to 9998-12-31)")
-    return day
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(message) from None
 
 
-def day_after(day: date) -> date:
-    """The next day (for an inclusive `--until`); parse_day keeps this from overflowing."""
-    return day + timedelta(days=1)
+def end_of_day_bound(day: date) -> str:
+    """A text bound just above every stored date-time of `day` ('2026-04-14T23:59:59+03:00' <
+    '2026-04-14~'), below the next day's; unlike the next day's date it exists for 9999-12-31."""
+    return f"{day.isoformat()}~"
 
 
 def http_delay(value: str | None, now: float) -> float | None:

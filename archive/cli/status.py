@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(health.as_dict(), ensure_ascii=False))
     else:
         for run_row in health.last_runs:
-            print(f"{run_row['source']}: last run {run_row['started_at']}, {run_row['status']}: {run_row['message']}")
+            message = (run_row["message"] or "").removeprefix(f"{run_row['source']}: ")
+            print(f"{run_row['source']}: last run {run_row['started_at']}, {run_row['status']}: {message}")
         for run_row in health.running:
             print(f"{run_row['source']}: crawling now, since {run_row['started_at']}")
         if not health.last_runs and not health.running:

@@ -15,6 +15,7 @@ ordered list (`archive.schema.MIGRATIONS`) owns the schema version.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator, Sequence
@@ -33,8 +34,11 @@ BUSY_TIMEOUT_MS = 30_000
 # ~90 pages, and a checkpoint copies them to places all over a large file; checkpointing 20x
 # less often copies a page changed by many articles once (a day of 500 into a 1M archive wrote
 # 590 MB with the default and 450-470 MB with this, bench/stories_scale.py and /proc/self/io).
-# The WAL grows to ~80 MB at most; the last connection to close checkpoints the rest.
+# The WAL grows to ~80 MB at most; the last connection to close checkpoints the rest. On a
+# small disk the WAL may take at most a quarter of the free space (wal_pages_for), since a WAL
+# that fills the disk can no longer be checkpointed into the database it belongs to.
 WAL_AUTOCHECKPOINT_PAGES = 20_000
+MIN_WAL_PAGES = 100
 
 
 class Database:
@@ -218,13 +222,26 @@ def open_database(
             if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
-            db.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
+            pages = wal_pages_for(path, db.execute("PRAGMA page_size").fetchone()[0])
+            db.execute(f"PRAGMA wal_autocheckpoint = {pages}")
+            # After a checkpoint the WAL file shrinks back to this, instead of keeping its peak size.
+            db.execute(f"PRAGMA journal_size_limit = {pages * 4096}")
             if verify and not fresh:
                 _verify(db, path)
         migrate(db, migrations)
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"{path} is not a usable archive: {exc}") from None
     return db
+
+
+def wal_pages_for(path: Path, page_size: int) -> int:
+    """WAL pages between checkpoints for an archive at `path`: WAL_AUTOCHECKPOINT_PAGES, or
+    fewer when a quarter of the disk's free space holds fewer pages."""
+    try:
+        free = shutil.disk_usage(path.parent if path.parent.exists() else ".").free
+    except OSError:
+        return WAL_AUTOCHECKPOINT_PAGES
+    return max(MIN_WAL_PAGES, min(WAL_AUTOCHECKPOINT_PAGES, free // 4 // max(page_size, 512)))
 
 
 def writable_twin(db: Database) -> Database:

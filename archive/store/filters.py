@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from archive.dates import day_after
+from archive.dates import end_of_day_bound
 
 
 @dataclass(frozen=True)
 class ArticleFilter:
     """Ministry news only unless `all_articles`; `until` includes that whole day.
 
-    Dates are days already checked by the caller (archive.dates.parse_day), so the SQL
-    bounds can never overflow.
+    Dates are days already checked by the caller (archive.dates.parse_day); `until` becomes a
+    text bound, so 9999-12-31 works too.
     """
 
     source: str | None = None
@@ -35,5 +35,5 @@ class ArticleFilter:
             params["since"] = self.since.isoformat()
         if self.until:
             conditions.append("a.published < :until")
-            params["until"] = day_after(self.until).isoformat()
+            params["until"] = end_of_day_bound(self.until)
         return " AND ".join(conditions) or "1", params
