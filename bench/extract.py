@@ -22,10 +22,10 @@ sys.path.insert(0, str(REPO))
 
 import trafilatura  # noqa: E402
 
-from tests.support.pages import extract_html as extract_article  # noqa: E402
 from archive.discover.feeds import parse_feed  # noqa: E402
-from tests.support.mirrors import make_mirror as Mirror  # noqa: E402
 from archive.models import Article  # noqa: E402
+from tests.support.mirrors import make_mirror  # noqa: E402
+from tests.support.pages import extract_html  # noqa: E402
 from tests.test_gold import GoldPage, body_paragraphs, fetch, token_scores  # noqa: E402
 
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -45,7 +45,8 @@ def article_pages(mirror) -> list[GoldPage]:
 
 
 def with_profiles(page: GoldPage) -> str:
-    result = extract_article(page.body, page.gold.url, page.gold.site, declared_encoding=page.charset, feed_entry=page.feed_entry)
+    """The crawl's extraction: `extract_article` on the page as fetched, with its site's profile."""
+    result = extract_html(page.body, page.gold.url, page.gold.site, declared_encoding=page.charset, feed_entry=page.feed_entry)
     return result.text if isinstance(result, Article) else ""
 
 
@@ -74,7 +75,7 @@ def main() -> None:
     parser.add_argument("--generated", type=int, default=150, help="generated pages per mirror (default 150)")
     parser.add_argument("--rounds", type=int, default=3, help="timing rounds, best kept (default 3)")
     args = parser.parse_args()
-    with Mirror(seeds_dir=SEEDS if SEEDS.is_dir() else None, generated=args.generated) as mirror:
+    with make_mirror(seeds_dir=SEEDS if SEEDS.is_dir() else None, generated=args.generated) as mirror:
         pages = article_pages(mirror)
     timings = {"profiles": [], "bare": []}
     for _ in range(args.rounds):  # alternate, so both see the same machine load

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.mirrors import make_mirror as Mirror  # noqa: E402
+from tests.support.mirrors import make_mirror  # noqa: E402
 from tests.support.hostile import CASES, TRAP_HOST, mirror_config, observed_outcome  # noqa: E402
 from tests.test_crashes import crash_series  # noqa: E402
 from tests.test_hostile import DISALLOWED, Trap, run_measured  # noqa: E402
@@ -29,7 +29,7 @@ from tests.test_hostile import DISALLOWED, Trap, run_measured  # noqa: E402
 def hostile_rows(work: Path) -> tuple[list[tuple], dict]:
     """Crawl the hostile mirror once; a row per case plus one for the ordinary articles."""
     db = work / "hostile.db"
-    with Mirror(state="day1", hostile=True) as mirror:
+    with make_mirror(state="day1", hostile=True) as mirror:
         trap = Trap(TRAP_HOST, urlsplit(mirror.base_urls["newsru"]).port)
         started = time.monotonic()
         try:

@@ -1,6 +1,6 @@
 """Incremental crawling: what three successive runs ask the mirror for.
 
-    .venv/bin/python bench/incremental.py
+    .venv/bin/python bench/incremental_crawl.py
 
 Run 1 crawls the day-1 mirror into a fresh archive, run 2 crawls it again unchanged, run 3
 crawls the "day 2" state (N new and M updated articles). For each run it prints the
@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.support.mirrors import make_mirror as Mirror  # noqa: E402
+from archive.demo.server import Mirror  # noqa: E402
 
 KINDS = ("robots", "feed", "sitemap", "section", "article", "other")
 DISALLOWED = {"tass": ("/search", "/preview/", "/n/", "/api", "/video/"), "newsru": ("/search/",)}

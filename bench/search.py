@@ -28,9 +28,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from archive.search import STOPWORDS, rebuild_index, search  # noqa: E402
-from archive.schema import open_archive
+from archive.schema import open_archive  # noqa: E402
+from archive.search.engine import search  # noqa: E402
+from archive.search.index import rebuild_index  # noqa: E402
+from archive.search.query import STOPWORDS  # noqa: E402
 from archive.store import transaction  # noqa: E402
+from archive.store.filters import ArticleFilter  # noqa: E402
 
 DEVSET = REPO.parent / "shared" / "devset"
 _WORD = re.compile(r"\w+")
@@ -102,7 +105,7 @@ def quality(db, queries: list[dict]) -> dict[str, tuple[float, float]]:
         ),
         "mfa-archive search (--all)": lambda q: [
             db.execute("SELECT content_hash FROM articles WHERE id = ?", [h.id]).fetchone()[0]
-            for h in search(db, q, all_articles=True, limit=10)
+            for h in search(db, q, filters=ArticleFilter(all_articles=True), limit=10)
         ],
     }
     results = {}

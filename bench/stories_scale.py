@@ -9,7 +9,7 @@ and rewrites that keep the names, topic words and quote; the same people return 
 
 1. reprint level: articles/s of shingling, MinHash, LSH lookup and reprint linking alone;
 2. ingest throughput through `archive.pipeline.add_articles` (classify, store with FTS, search
-   index, dedup, stories), and dedup+stories alone (time inside `linking.link`);
+   index, dedup, stories), and dedup+stories alone (time inside `archive.link.linking.link`);
 3. the time to add one day (`--day` new articles, one `add_article` call each, as the crawler
    does) to an archive of `--archive` articles made beforehand by `bulk_build`, in a new process
    as a scheduled crawl is, `--day-runs` times (median and range: disk timings on a shared VM
@@ -24,7 +24,7 @@ are computed by worker processes, linking runs in memory over a sliding window, 
 executemany in transactions of BULK_CHUNK articles and the FTS index is rebuilt once at the end.
 Its one assumption is that copies of an article appear within REPRINT_HOURS of it, which holds for
 this generator (it copies only the last ~2 hours of events). The lemma index is rebuilt at the end,
-as `search_index.rebuild_index` does for an archive loaded in bulk.
+as `archive.search.index.rebuild_index` does for an archive loaded in bulk.
 
 With `--archive-file` the background archive is kept (with the generator's state beside it) and
 reused by later runs, which add the day to a copy of it: a 1M archive takes about an hour to build.
@@ -55,21 +55,20 @@ from pathlib import Path
 
 import numpy as np
 
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import archive.pipeline as pipeline  # noqa: E402
 from archive.classify import relevance  # noqa: E402
 from archive.dates import utc_now  # noqa: E402
 from archive.link import caches, linking, minhash, stories  # noqa: E402
 from archive.link import docs as link_docs  # noqa: E402
-from archive.search import index as search_index  # noqa: E402
-from archive.store import articles as store_articles  # noqa: E402
 from archive.models import Article  # noqa: E402
-import archive.pipeline as pipeline  # noqa: E402
 from archive.pipeline import add_article, add_articles  # noqa: E402
 from archive.schema import open_archive  # noqa: E402
+from archive.search import index as search_index  # noqa: E402
 from archive.store import Database, transaction  # noqa: E402
+from archive.store import articles as store_articles  # noqa: E402
 
 FUNCTION_WORDS = (
     "и в не на что с по как а то к за из от о для же у это так но его было уже ее до их при "
@@ -139,9 +138,10 @@ class Corpus:
 
 
 @contextmanager
-def timed(module: object, names: list[str], total: list[float]) -> Iterator[None]:
-    """Add the time spent in `module.<name>` (for each name, not nested in another) to total[0]."""
-    originals = {name: getattr(module, name) for name in names}
+def timed(targets: list[tuple[object, list[str]]], total: list[float]) -> Iterator[None]:
+    """Add the time spent in `module.<name>` (for each module and name of `targets`, not nested
+    in another of them) to total[0]."""
+    originals = {(module, name): getattr(module, name) for module, names in targets for name in names}
     depth = [0]
 
     def wrap(function: Callable) -> Callable:
@@ -156,16 +156,20 @@ def timed(module: object, names: list[str], total: list[float]) -> Iterator[None
                     total[0] += time.perf_counter() - started
         return timed_call
 
-    for name, function in originals.items():
+    for (module, name), function in originals.items():
         setattr(module, name, wrap(function))
     try:
         yield
     finally:
-        for name, function in originals.items():
+        for (module, name), function in originals.items():
             setattr(module, name, function)
 
 
-# The reprint stage's functions, where linking looks them up.
+# The functions of each timed part, in the modules their callers look them up in: `_add` calls
+# link and index_pending by the names archive.pipeline imported; the reprint stage's features
+# are computed in archive.link.docs and its matching runs in archive.link.linking.
+LINK = [(pipeline, ["link"])]
+LEMMA_INDEX = [(pipeline, ["index_pending"])]
 REPRINT_STAGE = [(link_docs, ["shingles", "minhash", "head_key"]), (linking, ["_reprint_matches", "_assign_reprint"])]
 
 
@@ -173,8 +177,7 @@ def fill(db, corpus: Corpus, start: int, count: int, *, batched: bool) -> tuple[
     """Add `count` articles; return (seconds adding, seconds in linking.link, seconds in the reprint
     stage, seconds in the lemma index, CPU seconds adding). Generating the articles is not timed."""
     in_link, in_reprints, in_lemmas, adding, cpu = [0.0], [0.0], [0.0], 0.0, 0.0
-    with timed(pipeline, ["link"], in_link), timed(REPRINT_STAGE[0][0], REPRINT_STAGE[0][1], in_reprints), \
-            timed(REPRINT_STAGE[1][0], REPRINT_STAGE[1][1], in_reprints), timed(pipeline, ["index_pending"], in_lemmas):
+    with timed(LINK, in_link), timed(REPRINT_STAGE, in_reprints), timed(LEMMA_INDEX, in_lemmas):
         for batch_start in range(start, start + count, BATCH):
             batch = [corpus.article(n) for n in range(batch_start, min(start + count, batch_start + BATCH))]
             started, started_cpu = time.perf_counter(), time.process_time()
@@ -198,7 +201,7 @@ def _prepared(numbered: list[tuple[int, Article]]) -> list[tuple[tuple, link_doc
         verdict = relevance.classify(article)
         row = store_articles._article_row(article, verdict.mfa, verdict.reasons, now)
         doc = link_docs.doc_features(article_id, row["url"], row["source"], row["title"], row["lead"], row["text"],
-                                 row["published"], row["fetched_at"], row["mfa"])
+                                     row["published"], row["fetched_at"], row["mfa"])
         _ = doc.band_keys  # both key caches are filled here, so they travel with the pickled doc
         doc.story.keys()
         prepared.append(((article_id, *row.values()), doc))
