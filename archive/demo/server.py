@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import threading
 import time
 from datetime import timezone
@@ -147,6 +148,11 @@ class _Server(ThreadingHTTPServer):
     # The demo asks for the ports its archive's URLs name; one held a moment ago by the
     # demo's last run may still be in TIME_WAIT.
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hung up (a crawl killed mid-request) is not the mirror's error."""
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
 
 
 def _handler_for(mirror: Mirror, site: str) -> type[BaseHTTPRequestHandler]:
