@@ -16,6 +16,7 @@ loudly at start-up, not silently crawl the wrong thing.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -35,7 +36,8 @@ from archive.profile import (
     Profile,
 )
 
-DEFAULT_SETTINGS = Path(__file__).resolve().parent / "defaults"
+# Resolved, so an editable install names the repository's settings/ in messages.
+DEFAULT_SETTINGS = (Path(__file__).resolve().parent / "defaults").resolve()
 DEFAULT_SOURCES = DEFAULT_SETTINGS / "sources.toml"
 DEFAULT_CONTACT = "https://github.com/mfa-archive/mfa-archive"
 
@@ -72,6 +74,15 @@ class Source:
             if profile.valid_until is not None and day and day <= profile.valid_until.isoformat():
                 return profile
         return self.profiles[-1]
+
+    @property
+    def is_loopback(self) -> bool:
+        """True for a source on this machine (the local mirror): no site operator to reach."""
+        host = urlsplit(self.base_url).hostname or ""
+        try:
+            return host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
 
     def serves(self, host: str | None) -> bool:
         """True if `host` is one of this site's host names (`www.` ignored)."""

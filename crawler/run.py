@@ -7,13 +7,11 @@ starts each crawl in a subprocess.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import sqlite3
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -27,14 +25,6 @@ from archive.store.database import is_disk_full
 from crawler.logfile import setup_logging
 
 logger = logging.getLogger(__name__)
-
-
-def _is_loopback(source: Source) -> bool:
-    host = urlsplit(source.base_url).hostname or ""
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def scrapy_settings(config: Config, sources: list[Source]) -> Settings:
@@ -51,7 +41,7 @@ def scrapy_settings(config: Config, sources: list[Source]) -> Settings:
     settings.set("DOWNLOAD_DELAY", crawl.download_delay, priority="cmdline")
     settings.set("AUTOTHROTTLE_START_DELAY", max(crawl.download_delay, 0.5), priority="cmdline")
     settings.set("DOWNLOAD_MAXSIZE", crawl.max_page_bytes, priority="cmdline")
-    if sources and all(_is_loopback(s) for s in sources):
+    if sources and all(s.is_loopback for s in sources):
         settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
         settings.set("DOWNLOAD_DELAY_JITTER", 0, priority="cmdline")
         settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")

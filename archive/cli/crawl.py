@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from archive.cli import EXIT_FAILURE, EXIT_INTERRUPTED
     from archive.classify import load_rules
-    from archive.config import load_config, parse_base_url_override
+    from archive.config import DEFAULT_CONTACT, load_config, parse_base_url_override
     from archive.ops.runlock import crawl_lock
     from archive.store.database import check_archive_path
     from crawler.run import run_crawl
@@ -40,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
     check_archive_path(Path(args.db), create=True)  # refuse what is not an archive before making its lock
     with crawl_lock(args.db):
         if not args.quiet:
+            if config.crawl.contact == DEFAULT_CONTACT and not all(s.is_loopback for s in sources):
+                print(f"note: set [crawl] contact in {config.path} to your own e-mail or URL: it goes in the "
+                      "User-Agent so site operators can reach you")
             print("crawling " + ", ".join(f"{s.name} ({s.host})" for s in sources) + " ...", flush=True)
         report = run_crawl(config, sources, args.db, log_file=args.log_file, progress=not args.quiet)
     for rep in report.sources.values():
