@@ -1,9 +1,15 @@
-"""Dataset exports: formats round-trip, schema and card, filters, --since last, atomic writes."""
+"""Dataset exports through the library: formats round-trip, schema and card, filters, --since
+last, atomic writes, temporary files of killed exports.
+
+The targets (stdout, FIFOs, devices, links) and the command as a user runs it: test_export_targets.py.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -15,7 +21,8 @@ import yaml
 from archive.cli import main
 from archive.dates import parse_day
 from archive.export import dataset
-from archive.export.dataset import SCHEMA_VERSION, atomic_output, export_columns
+from archive.export.rows import SCHEMA_VERSION, export_columns
+from archive.export.targets import AtomicFile
 from archive.store.filters import ArticleFilter
 from archive.models import Article
 from archive.schema import open_archive
@@ -31,6 +38,7 @@ def export(db, fmt, out, *, since=None, until=None, source=None, all_articles=Fa
         until=parse_day(until, "--until") if until else None,
     )
     return dataset.export(db, fmt, out, filters=filters, since_last=since == "last", by_story=by_story)
+
 
 def _article(n: int, **extra) -> Article:
     fields = dict(
@@ -181,13 +189,42 @@ def test_a_failed_export_leaves_the_previous_file_untouched(archive_db, tmp_path
     out = tmp_path / "out.jsonl"
     out.write_text("previous export\n")
     with pytest.raises(RuntimeError):
-        with atomic_output(out) as tmp:
-            tmp.write_text("half")
+        with AtomicFile(out).open() as sink:
+            sink.write(b"half")
             raise RuntimeError("disk full")
     assert out.read_text() == "previous export\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     export(db, "jsonl", out)
     assert out.read_text().count("\n") == 6 and oct(out.stat().st_mode & 0o777) != "0o600"
+
+
+def test_temporary_files_of_killed_exports_go_and_nothing_else(archive_db, tmp_path):
+    _, db = archive_db
+    dead = _dead_pid()
+    planted = {
+        f".out.jsonl.{dead}.mfa-export.tmp": True,  # a killed export's: removed
+        f".other.csv.{dead}.mfa-export.tmp": True,  # another target's in the same directory: removed too
+        ".out.jsonl.1.mfa-export.tmp": False,  # a running process's (init's)
+        f".out.jsonl.{dead}.tmp": False,  # not the pattern
+        f"out.jsonl.{dead}.mfa-export.tmp": False,  # not hidden: not the pattern
+        f".out.jsonl.0.mfa-export.tmp": False,  # no process has pid 0
+    }
+    # This process's own pid on the target's name: a killed process that had the same pid.
+    planted[f".out.jsonl.{os.getpid()}.mfa-export.tmp"] = True
+    for name in planted:
+        (tmp_path / name).write_text("partial")
+    (tmp_path / f".link.{dead}.mfa-export.tmp").symlink_to(tmp_path / "a.db")  # not a regular file
+    export(db, "jsonl", tmp_path / "out.jsonl")
+    for name, removed in planted.items():
+        assert (tmp_path / name).exists() is not removed, name
+    assert (tmp_path / f".link.{dead}.mfa-export.tmp").is_symlink()
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited (and was reaped)."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,9 @@ import argparse
 
 from archive.cli.options import add_db, day
 
-DESCRIPTION = "Writes OUT atomically and a dataset card README.md beside it (docs/export-schema.md)."
+DESCRIPTION = """Writes a regular file OUT atomically (a temporary file renamed into place) and a dataset
+card README.md beside it. `--out -`, a FIFO or a character device gets the data as a stream,
+without a card. See docs/export-schema.md."""
 
 
 def _since(value: str):
@@ -17,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("export", help="export articles as jsonl, csv or parquet (ministry news unless --all)",
                             description=DESCRIPTION)
     parser.add_argument("--format", required=True, choices=["jsonl", "csv", "parquet"], help="file format")
-    parser.add_argument("--out", required=True, metavar="PATH", help="file to write (replaced atomically)")
+    parser.add_argument("--out", required=True, metavar="PATH",
+                        help="file to write (replaced atomically), or - for stdout, a FIFO or a character device")
     add_db(parser)
     parser.add_argument("--since", metavar="DATE|last", type=_since,
                         help="published on or after DATE, or `last`: only articles added since the last export to OUT")
@@ -45,5 +48,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         db.close()
     unit = "stories" if args.by_story else "articles"
-    print(f"exported {result.rows} {unit} to {result.path} (card: {result.card_path})", file=sys.stderr)
+    card = f" (card: {result.card_path})" if result.card_path else ""
+    print(f"exported {result.rows} {unit} to {result.target}{card}", file=sys.stderr)
     return 0

@@ -1,6 +1,8 @@
-"""The `exports` table: past exports, for `--since last`. Plain SQL."""
+"""The `exports` table: past exports, for `--since last` and for `check`. Plain SQL."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from archive.store import Database
 
@@ -14,3 +16,9 @@ def create_tables(db: Database) -> None:
             max_article_id INTEGER, schema_version INTEGER NOT NULL, command TEXT)"""
     )
     db.execute("CREATE INDEX IF NOT EXISTS exports_prefix ON exports(prefix, id)")
+
+
+def export_directories(db: Database) -> list[Path]:
+    """Every directory an export was written to: where `check` looks for the temporary files
+    of killed exports."""
+    return sorted({Path(path).parent for (path,) in db.execute("SELECT DISTINCT path FROM exports")})

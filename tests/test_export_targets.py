@@ -1,0 +1,227 @@
+"""`mfa-archive export` as a user runs it: the installed command, from a working directory of
+its own, onto every kind of target.
+
+Exports never destroy what they did not create: a regular file is replaced atomically; stdout,
+a FIFO and a character device are streamed to and stay what they are; a symbolic link stays a
+link; a directory or a socket is refused in one line; a killed export's temporary file is
+removed. Every device and FIFO these tests write to is made inside the test's own temporary
+directory.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from archive.schema import open_archive
+from tests.test_export import _article, _store
+
+MFA = Path(sys.executable).parent / "mfa-archive"
+FORMATS = ("jsonl", "csv", "parquet")
+
+
+def mfa(cwd: Path, *args: str, **run) -> subprocess.CompletedProcess:
+    """The installed `mfa-archive ARGS`, run from `cwd`; stdout as bytes (it may be the export)."""
+    return subprocess.run([str(MFA), *args], cwd=cwd, capture_output=True, timeout=120, **run)
+
+
+def export(cwd: Path, fmt: str, out: str, *extra: str, **run) -> subprocess.CompletedProcess:
+    return mfa(cwd, "export", "--db", str(cwd / "a.db"), "--format", fmt, "--out", out, *extra, **run)
+
+
+def _err(result: subprocess.CompletedProcess) -> str:
+    return result.stderr.decode("utf-8")
+
+
+def _one_line_error(result: subprocess.CompletedProcess) -> str:
+    err = _err(result)
+    assert result.returncode == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err and "error" in err, err
+    return err
+
+
+@pytest.fixture
+def work(tmp_path) -> Path:
+    """A working directory with an archive `a.db`: six ministry articles and two others."""
+    db = open_archive(tmp_path / "a.db")
+    _store(db, [_article(n) for n in range(1, 7)])
+    _store(db, [_article(n) for n in range(7, 9)], mfa=False)
+    db.close()
+    return tmp_path
+
+
+def _file_export(work: Path, fmt: str) -> bytes:
+    """The bytes a regular-file export writes, to compare streams with."""
+    folder = work / f"reference-{fmt}"
+    folder.mkdir(exist_ok=True)
+    result = export(work, fmt, str(folder / f"out.{fmt}"))
+    assert result.returncode == 0, _err(result)
+    return (folder / f"out.{fmt}").read_bytes()
+
+
+# Streams --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_dash_streams_to_stdout(work, fmt):
+    result = export(work, fmt, "-")
+    assert result.returncode == 0, _err(result)
+    assert result.stdout == _file_export(work, fmt)
+    assert _err(result) == "exported 6 articles to stdout\n"
+    assert not (work / "-").exists() and not (work / "README.md").exists()
+
+
+def test_parquet_streamed_to_stdout_reads_back(work):
+    result = export(work, "parquet", "-", "--all")
+    assert pq.read_table(io.BytesIO(result.stdout)).num_rows == 8
+
+
+def _read_fifo(fifo: Path) -> tuple[threading.Thread, list[bytes]]:
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    return reader, received
+
+
+def _release_reader(fifo: Path, reader: threading.Thread) -> None:
+    """If the export never opened the FIFO, open it once so the reading thread ends."""
+    if reader.is_alive():
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+    reader.join(10)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_fifo_gets_the_stream_and_stays_a_fifo(work, fmt):
+    fifo = work / "pipe" / f"export.{fmt}"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    reader, received = _read_fifo(fifo)
+    try:
+        result = export(work, fmt, str(fifo))
+    finally:
+        _release_reader(fifo, reader)
+    assert result.returncode == 0, _err(result)
+    assert received == [_file_export(work, fmt)]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in fifo.parent.iterdir()) == [fifo.name]  # no card, no temporary file
+
+
+def _char_device(path: Path) -> None:
+    """A character device with /dev/null's numbers (1, 3), inside the test's directory."""
+    if os.geteuid() != 0:
+        pytest.skip("making a character device (mknod) needs root; run the suite as root to test this")
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("this root may not make devices (no CAP_MKNOD, or a nodev mount)")
+
+
+def test_a_character_device_is_written_to_not_replaced(work):
+    device = work / "dev" / "null"
+    device.parent.mkdir()
+    _char_device(device)
+    result = export(work, "jsonl", str(device))
+    assert result.returncode == 0, _err(result)
+    assert _err(result) == f"exported 6 articles to {device}\n"
+    st = os.lstat(device)
+    assert stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, 3)
+    assert [p.name for p in device.parent.iterdir()] == ["null"]
+
+
+def test_a_link_to_stdout_streams_and_stays_a_link(work):
+    link = work / "stdout.jsonl"
+    link.symlink_to("/proc/self/fd/1")
+    result = export(work, "jsonl", str(link))
+    assert result.returncode == 0, _err(result)
+    assert result.stdout == _file_export(work, "jsonl")
+    assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
+    assert not (work / "README.md").exists()
+
+
+def test_since_last_is_refused_on_a_stream(work):
+    err = _one_line_error(export(work, "jsonl", "-", "--since", "last"))
+    assert "--since last" in err and "is a stream" in err
+
+
+# Files and links ------------------------------------------------------------------------------
+
+def test_a_link_to_a_file_stays_a_link_and_its_target_is_replaced(work):
+    real = work / "releases" / "data.jsonl"
+    real.parent.mkdir()
+    real.write_text("yesterday\n")
+    link = work / "latest.jsonl"
+    link.symlink_to(real)
+    result = export(work, "jsonl", "latest.jsonl")
+    assert result.returncode == 0, _err(result)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_bytes() == _file_export(work, "jsonl")
+    assert (real.parent / "README.md").exists() and not (work / "README.md").exists()
+    assert _err(result) == f"exported 6 articles to {real} (card: {real.parent / 'README.md'})\n"
+
+
+def test_a_dangling_link_is_refused(work):
+    (work / "gone.jsonl").symlink_to(work / "nowhere" / "x.jsonl")
+    assert "symbolic link to nothing" in _one_line_error(export(work, "jsonl", "gone.jsonl"))
+    assert not (work / "nowhere").exists()
+
+
+def test_a_directory_is_refused(work):
+    (work / "exports").mkdir()
+    assert "is a directory" in _one_line_error(export(work, "jsonl", "exports"))
+    assert list((work / "exports").iterdir()) == []
+
+
+def test_a_socket_is_refused_and_stays(work):
+    path = work / "export.sock"
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(path))
+        assert "is a socket" in _one_line_error(export(work, "jsonl", str(path)))
+    assert stat.S_ISSOCK(os.lstat(path).st_mode)
+    assert not (work / "README.md").exists()
+
+
+# Temporary files of killed exports ------------------------------------------------------------
+
+def _dead_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_a_killed_exports_temporary_file_is_removed_by_the_next_export(work):
+    leftover = work / f".out.jsonl.{_dead_pid()}.mfa-export.tmp"
+    leftover.write_text('{"id": 1, "tit')
+    unrelated = work / ".out.jsonl.tmp"
+    unrelated.write_text("someone else's")
+    assert export(work, "jsonl", "out.jsonl").returncode == 0
+    assert not leftover.exists() and unrelated.read_text() == "someone else's"
+
+
+def test_check_reports_and_repair_removes_a_killed_exports_temporary_file(work):
+    folder = work / "exports"
+    folder.mkdir()
+    assert export(work, "jsonl", str(folder / "out.jsonl")).returncode == 0
+    leftover = folder / f".out.jsonl.{_dead_pid()}.mfa-export.tmp"
+    leftover.write_text("partial")
+    running = folder / ".out.jsonl.1.mfa-export.tmp"  # init's pid: a running process
+    running.write_text("in progress")
+    found = mfa(work, "check", "--db", "a.db")
+    assert found.returncode == 1, found.stdout
+    assert f"PROBLEM exports: 1 temporary files of killed exports in {folder}: {leftover.name}" in found.stdout.decode()
+    assert leftover.exists()  # check alone removes nothing
+    repaired = mfa(work, "check", "--db", "a.db", "--repair")
+    assert "REPAIRED removed 1 temporary files of killed exports" in repaired.stdout.decode(), repaired.stdout
+    assert repaired.returncode == 0
+    assert not leftover.exists() and running.read_text() == "in progress"
+    assert mfa(work, "check", "--db", "a.db").returncode == 0
