@@ -1,5 +1,6 @@
-"""Dataset exports through the library: formats round-trip, schema and card, filters, --since
-last, atomic writes, temporary files of killed exports.
+"""Dataset exports through the library: formats round-trip, schema and card (where it goes, what
+it says), filters, --since last, atomic writes, empty selections, temporary files of killed
+exports.
 
 The targets (stdout, FIFOs, devices, links) and the command as a user runs it: test_export_targets.py.
 """
@@ -20,7 +21,9 @@ import yaml
 
 from archive.cli import main
 from archive.dates import parse_day
+from archive.errors import ExportError
 from archive.export import dataset
+from archive.export.card import MARKER, is_our_card
 from archive.export.rows import SCHEMA_VERSION, export_columns
 from archive.export.targets import AtomicFile
 from archive.store.filters import ArticleFilter
@@ -198,6 +201,76 @@ def test_a_failed_export_leaves_the_previous_file_untouched(archive_db, tmp_path
     assert out.read_text().count("\n") == 6 and oct(out.stat().st_mode & 0o777) != "0o600"
 
 
+def test_an_empty_selection_writes_nothing_and_records_nothing(archive_db, tmp_path):
+    _, db = archive_db
+    out = tmp_path / "out.parquet"
+    out.write_bytes(b"an earlier export")
+    result = export(db, "parquet", out, since="2030-01-01")
+    assert (result.written, result.rows, result.card_path) == (False, 0, None)
+    assert out.read_bytes() == b"an earlier export" and not (tmp_path / "README.md").exists()
+    assert db.execute("SELECT count(*) FROM exports").fetchone()[0] == 0
+
+
+def test_our_card_is_replaced_and_anyone_elses_is_not(archive_db, tmp_path):
+    _, db = archive_db
+    first = export(db, "jsonl", tmp_path / "one.jsonl")
+    assert first.card_path == tmp_path / "README.md" and not first.card_beside_readme
+    assert is_our_card(tmp_path / "README.md")
+    second = export(db, "csv", tmp_path / "two.csv", all_articles=True)
+    assert second.card_path == tmp_path / "README.md"
+    assert "`two.csv`" in (tmp_path / "README.md").read_text(encoding="utf-8")
+    # The marker must be the line right after the YAML header: a README quoting it is not ours.
+    quoting = "# Notes\n\nmfa-archive cards start with:\n" + MARKER + "\n"
+    (tmp_path / "README.md").write_text(quoting, encoding="utf-8")
+    third = export(db, "jsonl", tmp_path / "three.jsonl")
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == quoting
+    assert third.card_path == tmp_path / "three.jsonl.README.md" and third.card_beside_readme
+    assert is_our_card(third.card_path)
+    # When both names hold someone else's files, nothing at all is written.
+    third.card_path.write_text("mine too\n", encoding="utf-8")
+    with pytest.raises(ExportError, match="not mfa-archive dataset cards"):
+        export(db, "jsonl", tmp_path / "three.jsonl", all_articles=True)
+    assert len((tmp_path / "three.jsonl").read_text().splitlines()) == 6
+
+
+def test_a_symlinked_readme_is_never_written_through(archive_db, tmp_path):
+    _, db = archive_db
+    elsewhere = tmp_path / "elsewhere.md"
+    elsewhere.write_text("not a card\n")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "README.md").symlink_to(elsewhere)
+    result = export(db, "jsonl", tmp_path / "out" / "data.jsonl")
+    assert result.card_path == tmp_path / "out" / "data.jsonl.README.md"
+    assert elsewhere.read_text() == "not a card\n" and (tmp_path / "out" / "README.md").is_symlink()
+
+
+def test_card_splits_carry_what_the_loader_checks_and_csv_lists_are_text(archive_db, tmp_path):
+    _, db = archive_db
+    export(db, "csv", tmp_path / "out.csv", all_articles=True)
+    card = (tmp_path / "README.md").read_text(encoding="utf-8")
+    header = yaml.safe_load(card.split("---\n")[1])
+    assert header["dataset_info"]["splits"] == [
+        {"name": "train", "num_bytes": (tmp_path / "out.csv").stat().st_size, "num_examples": 8}
+    ]
+    assert card.split("---\n", 2)[2].splitlines()[0] == MARKER
+    features = {f["name"]: f for f in header["dataset_info"]["features"]}
+    assert features["authors"] == {"name": "authors", "dtype": "string"}  # a JSON array in a cell
+    export(db, "parquet", tmp_path / "out.parquet")
+    header = yaml.safe_load((tmp_path / "README.md").read_text(encoding="utf-8").split("---\n")[1])
+    assert {f["name"]: f for f in header["dataset_info"]["features"]}["authors"] == {
+        "name": "authors", "sequence": "string"}
+
+
+def test_the_by_story_card_describes_the_methods_really_used(archive_db, tmp_path):
+    _, db = archive_db
+    export(db, "jsonl", tmp_path / "stories.jsonl", by_story=True)
+    body = " ".join((tmp_path / "README.md").read_text(encoding="utf-8").split("---\n", 2)[2].split())
+    assert "Stories (reports of one event) are not found by MinHash" in body
+    assert "cosine similarity of their weighted term vectors" in body
+    assert "MinHash over word 5-shingles" in body and "Jaccard" in body and "containment" in body
+    assert "Each row is a story's original report" in body
+
+
 def test_temporary_files_of_killed_exports_go_and_nothing_else(archive_db, tmp_path):
     _, db = archive_db
     dead = _dead_pid()
@@ -207,7 +280,7 @@ def test_temporary_files_of_killed_exports_go_and_nothing_else(archive_db, tmp_p
         ".out.jsonl.1.mfa-export.tmp": False,  # a running process's (init's)
         f".out.jsonl.{dead}.tmp": False,  # not the pattern
         f"out.jsonl.{dead}.mfa-export.tmp": False,  # not hidden: not the pattern
-        f".out.jsonl.0.mfa-export.tmp": False,  # no process has pid 0
+        ".out.jsonl.0.mfa-export.tmp": False,  # no process has pid 0
     }
     # This process's own pid on the target's name: a killed process that had the same pid.
     planted[f".out.jsonl.{os.getpid()}.mfa-export.tmp"] = True

@@ -4,12 +4,14 @@ its own, onto every kind of target.
 Exports never destroy what they did not create: a regular file is replaced atomically; stdout,
 a FIFO and a character device are streamed to and stay what they are; a symbolic link stays a
 link; a directory or a socket is refused in one line; a killed export's temporary file is
-removed. Every device and FIFO these tests write to is made inside the test's own temporary
-directory.
+removed. A README that is not an mfa-archive card is never touched, and a selection of no rows
+writes nothing. Every device and FIFO these tests write to is made inside the test's own
+temporary directory.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import socket
@@ -225,3 +227,75 @@ def test_check_reports_and_repair_removes_a_killed_exports_temporary_file(work):
     assert repaired.returncode == 0
     assert not leftover.exists() and running.read_text() == "in progress"
     assert mfa(work, "check", "--db", "a.db").returncode == 0
+
+
+# The card -------------------------------------------------------------------------------------
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_readme_that_is_not_ours_is_untouched(work, fmt):
+    readme = work / "README.md"
+    readme.write_text("---\ntitle: my notes\n---\n# My project\n", encoding="utf-8")
+    before = _digest(readme)
+    result = export(work, fmt, f"out.{fmt}")
+    assert result.returncode == 0, _err(result)
+    assert _digest(readme) == before
+    card = work / f"out.{fmt}.README.md"
+    assert card.read_text(encoding="utf-8").startswith("---\n")
+    assert f"(card: {card}, as README.md there is not an mfa-archive card)" in _err(result)
+    # Its own card is replaced by the next export to that name; the README still is not.
+    assert export(work, fmt, f"out.{fmt}", "--all").returncode == 0
+    assert "--all" in card.read_text(encoding="utf-8") and _digest(readme) == before
+
+
+def test_our_card_is_replaced_by_the_next_export(work):
+    assert export(work, "jsonl", "one.jsonl").returncode == 0
+    first = (work / "README.md").read_text(encoding="utf-8")
+    assert export(work, "parquet", "two.parquet", "--all").returncode == 0
+    second = (work / "README.md").read_text(encoding="utf-8")
+    assert "`one.jsonl`" in first and "`two.parquet`" in second and "`one.jsonl`" not in second
+    assert not list(work.glob("*.README.md"))
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl", "csv"])
+def test_the_export_and_its_card_load_with_datasets(work, fmt):
+    folder = work / "hub"
+    folder.mkdir()
+    assert export(work, fmt, str(folder / f"mfa.{fmt}"), "--all").returncode == 0
+    code = (
+        "import sys, datasets\n"
+        "train = datasets.load_dataset(sys.argv[1], split='train')\n"
+        "print(train.num_rows, train[0]['title'])\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(work / "hf-home")}
+    result = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, env=env,
+                            timeout=240)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == "8 Захарова ответила на вопрос 1"
+    assert "malformed" not in result.stderr and "Ignoring part of dataset_info" not in result.stderr, result.stderr
+
+
+def test_the_by_story_card_says_stories_come_from_cosine_similarity(work):
+    assert export(work, "jsonl", "stories.jsonl", "--by-story").returncode == 0
+    card = (work / "README.md").read_text(encoding="utf-8")
+    assert "cosine similarity" in card and "not found by MinHash" in card
+
+
+# Empty exports --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_selection_of_no_rows_writes_nothing(work, fmt):
+    result = export(work, fmt, f"out.{fmt}", "--since", "2030-01-01")
+    assert result.returncode == 0, _err(result)
+    assert _err(result) == f"nothing to export: no articles match; {work / f'out.{fmt}'} not created\n"
+    assert [p.name for p in work.iterdir() if not p.name.startswith("a.db")] == []  # no file, no card
+
+
+def test_a_stream_of_no_rows_is_an_empty_file_of_its_format(work):
+    assert export(work, "jsonl", "-", "--since", "2030-01-01").stdout == b""
+    assert export(work, "csv", "-", "--since", "2030-01-01").stdout.startswith(b"id,url,")
+    parquet = export(work, "parquet", "-", "--since", "2030-01-01").stdout
+    assert pq.read_table(io.BytesIO(parquet)).num_rows == 0

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from archive.cli.options import add_db, day
 
-DESCRIPTION = """Writes a regular file OUT atomically (a temporary file renamed into place) and a dataset
-card README.md beside it. `--out -`, a FIFO or a character device gets the data as a stream,
-without a card. See docs/export-schema.md."""
+DESCRIPTION = """Writes a regular file OUT atomically (a temporary file renamed into place) with a dataset
+card beside it: README.md, or OUT's name plus .README.md when a README.md that mfa-archive did
+not write is there. `--out -`, a FIFO or a character device gets the data as a stream, without
+a card. A selection of 0 rows leaves a file OUT as it was. See docs/export-schema.md."""
 
 
 def _since(value: str):
@@ -47,7 +49,17 @@ def run(args: argparse.Namespace) -> int:
         result = export(db, args.format, args.out, filters=filters, since_last=since_last, by_story=args.by_story)
     finally:
         db.close()
-    unit = "stories" if args.by_story else "articles"
-    card = f" (card: {result.card_path})" if result.card_path else ""
-    print(f"exported {result.rows} {unit} to {result.target}{card}", file=sys.stderr)
+    print(_report(result, "stories" if args.by_story else "articles"), file=sys.stderr)
     return 0
+
+
+def _report(result, unit: str) -> str:
+    """What the export did, in one line."""
+    if not result.written:
+        kept = "left as it was" if os.path.lexists(result.target) else "not created"
+        return f"nothing to export: no {unit} match; {result.target} {kept}"
+    line = f"exported {result.rows} {unit} to {result.target}"
+    if result.card_path:
+        beside = ", as README.md there is not an mfa-archive card" if result.card_beside_readme else ""
+        line += f" (card: {result.card_path}{beside})"
+    return line

@@ -3,6 +3,11 @@
 `export()` puts the stages together: where the export goes (`targets`), which rows it holds
 (`rows`), how a format is written (`writers`), the dataset card (`card`). It also keeps
 `--since last`: a file export is recorded in the `exports` table once it is in place.
+
+A selection of 0 rows writes no file and no card (a stream still gets an empty file): the
+Hugging Face loader cannot load an empty split at all (datasets 5.2 raises `Instruction "train"
+corresponds to no data` for any empty Parquet file), and an empty `--since last` export written
+over a file would destroy the delta it held.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Iterable, Iterator
 
 from archive.dates import utc_now
 from archive.errors import ExportError
-from archive.export.card import CARD_NAME, dataset_card, write_card
+from archive.export.card import CARD_NAME, card_path, dataset_card, write_card
 from archive.export.rows import SCHEMA_VERSION, count_rows, record_batches, summary
 from archive.export.targets import Stream, remove_leftover_temporaries, resolve_target
 from archive.export.writers import FORMATS, WRITERS, Layout
@@ -30,7 +35,9 @@ class ExportResult:
     target: str  # where the export went, as the user reads it: the file written, a stream, or "stdout"
     format: str
     rows: int
+    written: bool  # False: nothing was selected, and the file target was left as it was
     card_path: Path | None = None
+    card_beside_readme: bool = False  # the card took its own name: README.md there is not ours
     schema_version: int = SCHEMA_VERSION
 
 
@@ -57,7 +64,7 @@ def export(
     by_story: bool = False,
 ) -> ExportResult:
     """Write the selected articles to `out` (a file, `-` for stdout, a FIFO or a character
-    device) in `fmt`; a file gets a dataset card README.md beside it.
+    device) in `fmt`; a file gets a dataset card beside it.
 
     `since_last` selects only articles added after the previous export to the same path
     prefix. Raises ExportError for an unknown format, bad dates or a target the tool will not
@@ -80,19 +87,27 @@ def export(
         "all": filters.all_articles, "by_story": by_story,
     }
     command = _command(fmt, target.path, options)
+    card_at = card_path(target.path)  # refused here, before anything is written, if there is no place
     remove_leftover_temporaries(target.path.parent)
     if since_last:
         where += " AND a.id > :after_id"
         params["after_id"] = last_exported_id(db, target.path)
     with _snapshot(db):
         rows = count_rows(db, where, params, by_story)
+        if rows == 0:
+            return ExportResult(target.shown, fmt, 0, written=False)
         about = summary(db, where, params)
         with target.open() as sink:
             _write(db, sink, fmt, where, params, layout, rows, target.path.name)
-    card_at = target.path.with_name(CARD_NAME)
-    write_card(card_at, dataset_card(target.path, fmt, by_story, rows, about, command, filters.all_articles))
+    card = dataset_card(
+        target.path, fmt, by_story=by_story, rows=rows, summary=about, command=command,
+        all_articles=filters.all_articles,
+    )
+    write_card(card_at, card)
     _record(db, target.path, fmt, by_story, rows, about["max_article_id"], command)
-    return ExportResult(target.shown, fmt, rows, card_path=card_at)
+    return ExportResult(
+        target.shown, fmt, rows, written=True, card_path=card_at, card_beside_readme=card_at.name != CARD_NAME
+    )
 
 
 def _to_stream(db: Database, target: Stream, fmt: str, where: str, params: dict, layout: Layout) -> ExportResult:
@@ -101,7 +116,7 @@ def _to_stream(db: Database, target: Stream, fmt: str, where: str, params: dict,
     with target.open() as sink, _snapshot(db):
         rows = count_rows(db, where, params, layout.by_story)
         _write(db, sink, fmt, where, params, layout, rows, target.shown)
-    return ExportResult(target.shown, fmt, rows)
+    return ExportResult(target.shown, fmt, rows, written=True)
 
 
 def _write(db: Database, sink, fmt: str, where: str, params: dict, layout: Layout, rows: int, label: str) -> None:
