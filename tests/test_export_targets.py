@@ -5,14 +5,15 @@ Exports never destroy what they did not create: a regular file is replaced atomi
 a FIFO and a character device are streamed to and stay what they are; a symbolic link stays a
 link; a directory or a socket is refused in one line; a killed export's temporary file is
 removed. A README that is not an mfa-archive card is never touched, and a selection of no rows
-writes nothing. Every device and FIFO these tests write to is made inside the test's own
-temporary directory.
+writes nothing. Release streams (`--since last`) lose no delta. Every device and FIFO these
+tests write to is made inside the test's own temporary directory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import socket
 import stat
@@ -299,3 +300,72 @@ def test_a_stream_of_no_rows_is_an_empty_file_of_its_format(work):
     assert export(work, "csv", "-", "--since", "2030-01-01").stdout.startswith(b"id,url,")
     parquet = export(work, "parquet", "-", "--since", "2030-01-01").stdout
     assert pq.read_table(io.BytesIO(parquet)).num_rows == 0
+
+
+# Release streams (--since last) ---------------------------------------------------------------
+
+def _ids(data: bytes) -> list[int]:
+    return [json.loads(line)["id"] for line in data.decode("utf-8").splitlines()]
+
+
+def _add(work: Path, *numbers: int) -> list[int]:
+    """New ministry articles, as a crawl between two releases adds them."""
+    db = open_archive(work / "a.db")
+    try:
+        return _store(db, [_article(n) for n in numbers])
+    finally:
+        db.close()
+
+
+def _release(work: Path, fmt: str, out: str, *extra: str) -> subprocess.CompletedProcess:
+    result = export(work, fmt, out, "--since", "last", *extra)
+    assert result.returncode == 0, _err(result)
+    return result
+
+
+def test_since_last_twice_to_the_same_file_loses_nothing(work):
+    _release(work, "jsonl", "daily.jsonl")
+    first = _ids((work / "daily.jsonl").read_bytes())
+    assert first == list(range(1, 7))
+    new = _add(work, 20, 21)
+    second = _release(work, "jsonl", "daily.jsonl")
+    assert _ids((work / "daily.jsonl").read_bytes()) == first + new
+    assert "still holds the earlier release" in _err(second)
+
+
+def test_jsonl_and_parquet_releases_carry_the_same_rows(work):
+    days = []
+    for day, numbers in enumerate([(), (20, 21), (22,)], start=1):
+        new = _add(work, *numbers) if numbers else list(range(1, 7))
+        _release(work, "jsonl", f"d{day}.jsonl")
+        _release(work, "parquet", f"d{day}.parquet")
+        jsonl = _ids((work / f"d{day}.jsonl").read_bytes())
+        parquet = pq.read_table(work / f"d{day}.parquet").column("id").to_pylist()
+        assert jsonl == parquet == new, day
+        days.append(jsonl)
+    assert sum(days, []) == sorted(set(sum(days, [])))
+
+
+def test_dated_names_give_exactly_the_new_rows(work):
+    _release(work, "jsonl", "daily-2026-12-07.jsonl")
+    new = _add(work, 30, 31, 32)
+    _release(work, "jsonl", "daily-2026-12-08.jsonl")
+    assert _ids((work / "daily-2026-12-08.jsonl").read_bytes()) == new
+    assert _ids((work / "daily-2026-12-07.jsonl").read_bytes()) == list(range(1, 7))
+
+
+def test_an_empty_delta_leaves_the_earlier_file_as_it_was(work):
+    _release(work, "jsonl", "daily-2026-12-07.jsonl")
+    # A file at the next day's name that is not a release of this stream: an empty delta
+    # must not replace it.
+    assert export(work, "jsonl", "daily-2026-12-08.jsonl").returncode == 0
+    target = work / "daily-2026-12-08.jsonl"
+    before, inode = _digest(target), target.stat().st_ino
+    result = _release(work, "jsonl", "daily-2026-12-08.jsonl")
+    assert _err(result) == (
+        "nothing to export: no new articles for release stream 'default' (jsonl) after article 8; "
+        f"{target} left as it was\n"
+    )
+    assert _digest(target) == before and target.stat().st_ino == inode
+    _release(work, "jsonl", "daily-2026-12-09.jsonl")  # a new name gets no empty file either
+    assert not (work / "daily-2026-12-09.jsonl").exists()

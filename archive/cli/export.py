@@ -25,7 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="file to write (replaced atomically), or - for stdout, a FIFO or a character device")
     add_db(parser)
     parser.add_argument("--since", metavar="DATE|last", type=_since,
-                        help="published on or after DATE, or `last`: only articles added since the last export to OUT")
+                        help="published on or after DATE, or `last`: the next release of a release stream, "
+                             "the articles added since its previous release")
+    parser.add_argument("--stream", metavar="NAME",
+                        help="with --since last: the release stream (default: default); each format, "
+                             "--source, --all and --by-story has its own")
     parser.add_argument("--until", metavar="DATE", type=day("--until"), help="published on or before DATE (YYYY-MM-DD)")
     parser.add_argument("--source", metavar="NAME", help="only this source")
     parser.add_argument("--all", action="store_true", help="include articles that are not ministry news")
@@ -46,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     db = open_archive(args.db, create=False)
     try:
         filters = article_filter(args, db)
-        result = export(db, args.format, args.out, filters=filters, since_last=since_last, by_story=args.by_story)
+        result = export(db, args.format, args.out, filters=filters, since_last=since_last, by_story=args.by_story,
+                        stream=args.stream)
     finally:
         db.close()
     print(_report(result, "stories" if args.by_story else "articles"), file=sys.stderr)
@@ -55,11 +60,18 @@ def run(args: argparse.Namespace) -> int:
 
 def _report(result, unit: str) -> str:
     """What the export did, in one line."""
+    release = result.release
     if not result.written:
+        if release:
+            what = f"no new {unit} for {release.stream} after article {release.from_id}"
+        else:
+            what = f"no {unit} match"
         kept = "left as it was" if os.path.lexists(result.target) else "not created"
-        return f"nothing to export: no {unit} match; {result.target} {kept}"
+        return f"nothing to export: {what}; {result.target} {kept}"
     line = f"exported {result.rows} {unit} to {result.target}"
     if result.card_path:
         beside = ", as README.md there is not an mfa-archive card" if result.card_beside_readme else ""
         line += f" (card: {result.card_path}{beside})"
+    if release and release.keeps_earlier:
+        line += f"; it still holds the earlier release it replaces (articles after {release.from_id})"
     return line

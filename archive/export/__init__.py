@@ -1,6 +1,7 @@
 """Export: the archive as a clean, versioned dataset (JSON Lines, CSV, Parquet) with a card.
 
-Modules: `dataset` (the entry point, `export()`, and `--since last`), `targets` (where `--out`
-is and how it is written: atomically or as a stream), `rows` (the columns and the selection),
-`writers` (one per format), `card` (the dataset card), `schema` (the `exports` table).
+Modules: `dataset` (the entry point, `export()`), `targets` (where `--out` is and how it is
+written: atomically or as a stream), `rows` (the columns and the selection), `writers` (one
+per format), `card` (the dataset card), `releases` (release streams for `--since last`),
+`schema` (the `exports` table).
 """

@@ -16,6 +16,7 @@ from pathlib import Path
 from archive import __version__
 from archive.dates import utc_now
 from archive.errors import ExportError
+from archive.export.releases import Release
 from archive.export.rows import SCHEMA_VERSION, arrow_schema
 from archive.export.targets import AtomicFile
 
@@ -117,12 +118,24 @@ def _linking_text(by_story: bool) -> str:
 
 
 def dataset_card(
-    data: Path, fmt: str, *, by_story: bool, rows: int, summary: dict, command: str, all_articles: bool
+    data: Path, fmt: str, *, by_story: bool, rows: int, summary: dict, command: str, all_articles: bool,
+    release: Release | None,
 ) -> str:
     """The card of the data file `data` (already in place: its size goes into the header)."""
     import yaml
 
     size = data.stat().st_size
+    created = {
+        "tool": f"mfa-archive {__version__}",
+        "command": command,
+        "at": utc_now(),
+        "format": fmt,
+        "one_row_per": "story" if by_story else "article",
+    }
+    if release:
+        created["release"] = {
+            "stream": release.stream.name, "after_article_id": release.from_id, "to_article_id": release.to_id,
+        }
     header = {
         "pretty_name": "Russian foreign-ministry news archive (mfa-archive)",
         "language": ["ru"],
@@ -146,15 +159,14 @@ def dataset_card(
             "stories": summary["stories"],
             "by_source": summary["sources"],
         },
-        "created": {
-            "tool": f"mfa-archive {__version__}",
-            "command": command,
-            "at": utc_now(),
-            "format": fmt,
-            "one_row_per": "story" if by_story else "article",
-        },
+        "created": created,
     }
     scope = "all archived articles" if all_articles else "foreign-ministry news only (`mfa` = true)"
+    delta = (
+        f"\nA release of stream `{release.stream.name}`: the articles added after article id {release.from_id}, "
+        f"up to {release.to_id}.\n"
+        if release else ""
+    )
     body = f"""{MARKER}
 
 # Russian foreign-ministry news (mfa-archive export)
@@ -162,7 +174,7 @@ def dataset_card(
 {rows} rows ({'one per story: its original report' if by_story else 'one per article'}) in `{data.name}`, from
 {len(summary['sources'])} source{'' if len(summary['sources']) == 1 else 's'}, published {summary['first_published']} to {summary['last_published']};
 {scope}.
-
+{delta}
 Made by `{command}` (schema version {SCHEMA_VERSION}). Articles were crawled
 from the sources' feeds, sitemaps and section pages, extracted with trafilatura and per-site
 profiles, and classified as ministry news by the rules in `settings/relevance.toml`.

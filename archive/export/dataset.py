@@ -1,13 +1,14 @@
 """Export the archive as a clean, versioned dataset: JSON Lines, CSV or Parquet, with a card.
 
 `export()` puts the stages together: where the export goes (`targets`), which rows it holds
-(`rows`), how a format is written (`writers`), the dataset card (`card`). It also keeps
-`--since last`: a file export is recorded in the `exports` table once it is in place.
+(`rows`, and `releases` for `--since last`), how a format is written (`writers`), the dataset
+card (`card`). A file export is recorded in the `exports` table last, once the file is in
+place, so a failed or killed export never advances a release stream.
 
 A selection of 0 rows writes no file and no card (a stream still gets an empty file): the
 Hugging Face loader cannot load an empty split at all (datasets 5.2 raises `Instruction "train"
-corresponds to no data` for any empty Parquet file), and an empty `--since last` export written
-over a file would destroy the delta it held.
+corresponds to no data` for any empty Parquet file), and an empty release written over a file
+would destroy the delta it held.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from archive.dates import utc_now
 from archive.errors import ExportError
 from archive.export.card import CARD_NAME, card_path, dataset_card, write_card
+from archive.export.releases import DEFAULT_STREAM, Release, ReleaseStream, plan_release, record_export
 from archive.export.rows import SCHEMA_VERSION, count_rows, record_batches, summary
-from archive.export.targets import Stream, remove_leftover_temporaries, resolve_target
+from archive.export.targets import AtomicFile, Stream, remove_leftover_temporaries, resolve_target
 from archive.export.writers import FORMATS, WRITERS, Layout
-from archive.store import Database, transaction
+from archive.store import Database
 from archive.store.filters import ArticleFilter
 
 PROGRESS_MIN_ROWS = 20_000  # smaller exports finish before a progress bar would help
@@ -38,20 +39,8 @@ class ExportResult:
     written: bool  # False: nothing was selected, and the file target was left as it was
     card_path: Path | None = None
     card_beside_readme: bool = False  # the card took its own name: README.md there is not ours
+    release: Release | None = None
     schema_version: int = SCHEMA_VERSION
-
-
-def _prefix(out: Path) -> str:
-    """What `--since last` keys on: the output path without its extension."""
-    return str(out.with_suffix(""))
-
-
-def last_exported_id(db: Database, out: Path) -> int:
-    """The highest article id of the previous export to the same path prefix (0 if none)."""
-    row = db.execute(
-        "SELECT max_article_id FROM exports WHERE prefix = ? ORDER BY id DESC LIMIT 1", [_prefix(out)]
-    ).fetchone()
-    return (row[0] or 0) if row else 0
 
 
 def export(
@@ -62,52 +51,40 @@ def export(
     filters: ArticleFilter = ArticleFilter(),
     since_last: bool = False,
     by_story: bool = False,
+    stream: str | None = None,
 ) -> ExportResult:
     """Write the selected articles to `out` (a file, `-` for stdout, a FIFO or a character
     device) in `fmt`; a file gets a dataset card beside it.
 
-    `since_last` selects only articles added after the previous export to the same path
-    prefix. Raises ExportError for an unknown format, bad dates or a target the tool will not
-    write.
+    `since_last` makes the export the next release of a release stream (`stream`, default
+    "default"; see archive.export.releases). Raises ExportError for an unknown format, an
+    option that does not fit, or a target the tool will not write.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    if stream is not None and not since_last:
+        raise ExportError("--stream names a release stream: use it with --since last")
+    if since_last and filters.until:
+        raise ExportError("--until cannot be used with --since last: the articles it leaves out would never be released")
     target = resolve_target(out)
     layout = Layout(by_story=by_story)
     where, params = filters.sql()
     if isinstance(target, Stream):
         if since_last:
             raise ExportError(
-                f"--since last remembers exports to files: {target.shown} is a stream, and nothing can tell "
-                "whether its reader kept the export"
+                f"--since last writes releases to files: {target.shown} is a stream, and nothing can tell "
+                "whether its reader kept the release"
             )
         return _to_stream(db, target, fmt, where, params, layout)
+    release_stream = None
+    if since_last:
+        release_stream = ReleaseStream(stream or DEFAULT_STREAM, fmt, filters.source, filters.all_articles, by_story)
     options = {
-        "since": "last" if since_last else filters.since, "until": filters.until, "source": filters.source,
-        "all": filters.all_articles, "by_story": by_story,
+        "since": "last" if since_last else filters.since, "stream": stream, "until": filters.until,
+        "source": filters.source, "all": filters.all_articles, "by_story": by_story,
     }
     command = _command(fmt, target.path, options)
-    card_at = card_path(target.path)  # refused here, before anything is written, if there is no place
-    remove_leftover_temporaries(target.path.parent)
-    if since_last:
-        where += " AND a.id > :after_id"
-        params["after_id"] = last_exported_id(db, target.path)
-    with _snapshot(db):
-        rows = count_rows(db, where, params, by_story)
-        if rows == 0:
-            return ExportResult(target.shown, fmt, 0, written=False)
-        about = summary(db, where, params)
-        with target.open() as sink:
-            _write(db, sink, fmt, where, params, layout, rows, target.path.name)
-    card = dataset_card(
-        target.path, fmt, by_story=by_story, rows=rows, summary=about, command=command,
-        all_articles=filters.all_articles,
-    )
-    write_card(card_at, card)
-    _record(db, target.path, fmt, by_story, rows, about["max_article_id"], command)
-    return ExportResult(
-        target.shown, fmt, rows, written=True, card_path=card_at, card_beside_readme=card_at.name != CARD_NAME
-    )
+    return _to_file(db, target, fmt, where, params, layout, release_stream, command, filters.all_articles)
 
 
 def _to_stream(db: Database, target: Stream, fmt: str, where: str, params: dict, layout: Layout) -> ExportResult:
@@ -117,6 +94,36 @@ def _to_stream(db: Database, target: Stream, fmt: str, where: str, params: dict,
         rows = count_rows(db, where, params, layout.by_story)
         _write(db, sink, fmt, where, params, layout, rows, target.shown)
     return ExportResult(target.shown, fmt, rows, written=True)
+
+
+def _to_file(
+    db: Database, target: AtomicFile, fmt: str, where: str, params: dict, layout: Layout,
+    release_stream: ReleaseStream | None, command: str, all_articles: bool,
+) -> ExportResult:
+    card_at = card_path(target.path)  # refused here, before anything is written, if there is no place
+    remove_leftover_temporaries(target.path.parent)
+    with _snapshot(db):
+        release = None
+        if release_stream:
+            release = plan_release(db, release_stream, target.path)
+            where += " AND a.id > :from_id AND a.id <= :to_id"
+            params = {**params, "from_id": release.from_id, "to_id": release.to_id}
+        rows = count_rows(db, where, params, layout.by_story)
+        if rows == 0:
+            return ExportResult(target.shown, fmt, 0, written=False, release=release)
+        about = summary(db, where, params)
+        with target.open() as sink:
+            _write(db, sink, fmt, where, params, layout, rows, target.path.name)
+    card = dataset_card(
+        target.path, fmt, by_story=layout.by_story, rows=rows, summary=about, command=command,
+        all_articles=all_articles, release=release,
+    )
+    write_card(card_at, card)
+    record_export(db, target.path, fmt, layout.by_story, rows, command, release)
+    return ExportResult(
+        target.shown, fmt, rows, written=True, card_path=card_at,
+        card_beside_readme=card_at.name != CARD_NAME, release=release,
+    )
 
 
 def _write(db: Database, sink, fmt: str, where: str, params: dict, layout: Layout, rows: int, label: str) -> None:
@@ -148,8 +155,8 @@ def _progress(total: int, label: str):
 
 @contextmanager
 def _snapshot(db: Database) -> Iterator[None]:
-    """One read transaction: the card's counts, the rows and the id remembered for
-    `--since last` all describe the same state, even while a crawl is writing (WAL)."""
+    """One read transaction: the card's counts, the rows and the ids a release covers all
+    describe the same state, even while a crawl is writing (WAL)."""
     if db.conn.in_transaction:
         yield
         return
@@ -169,18 +176,3 @@ def _command(fmt: str, out: Path, options: dict) -> str:
         elif value:
             words += [f"--{name}", str(value)]
     return " ".join(words)
-
-
-def _record(db: Database, out: Path, fmt: str, by_story: bool, rows: int, max_id: int | None, command: str) -> None:
-    """Remember this export so the next `--since last` to the same prefix continues from it."""
-    previous = last_exported_id(db, out)
-    with transaction(db):
-        db.execute(
-            """INSERT INTO exports (prefix, path, format, by_story, exported_at, rows, max_article_id, schema_version, command)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                _prefix(out), str(out), fmt, int(by_story),
-                utc_now(), rows,
-                max(max_id or 0, previous), SCHEMA_VERSION, command,
-            ],
-        )

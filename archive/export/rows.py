@@ -100,7 +100,7 @@ def record_batches(db: Database, where: str, params: dict, by_story: bool) -> It
 def summary(db: Database, where: str, params: dict) -> dict:
     """Counts, date range and sources of the exported articles, for the dataset card."""
     row = db.execute(
-        f"""SELECT count(*), sum(a.mfa), count(DISTINCT a.story_id), min(a.published), max(a.published), max(a.id)
+        f"""SELECT count(*), sum(a.mfa), count(DISTINCT a.story_id), min(a.published), max(a.published)
             FROM articles a WHERE {where}""",
         params,
     ).fetchone()
@@ -109,5 +109,5 @@ def summary(db: Database, where: str, params: dict) -> dict:
     ).fetchall()
     return {
         "articles": row[0], "mfa_articles": row[1] or 0, "stories": row[2], "first_published": row[3],
-        "last_published": row[4], "max_article_id": row[5], "sources": dict(sources),
+        "last_published": row[4], "sources": dict(sources),
     }
