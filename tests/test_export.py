@@ -1,5 +1,5 @@
 """Dataset exports through the library: formats round-trip, schema and card (where it goes, what
-it says), filters, release streams (--since last), atomic writes, empty selections,
+it says), filters, release streams (--since last), atomic writes, empty selections, --bom,
 temporary files of killed exports.
 
 The targets (stdout, FIFOs, devices, links) and the command as a user runs it: test_export_targets.py.
@@ -34,7 +34,8 @@ from archive.store.articles import ARTICLE_COLUMNS, upsert_article
 
 
 
-def export(db, fmt, out, *, since=None, until=None, source=None, all_articles=False, by_story=False, stream=None):
+def export(db, fmt, out, *, since=None, until=None, source=None, all_articles=False, by_story=False, stream=None,
+           bom=False):
     """dataset.export with the options given as the CLI gives them."""
     filters = ArticleFilter(
         source=source, all_articles=all_articles,
@@ -42,7 +43,7 @@ def export(db, fmt, out, *, since=None, until=None, source=None, all_articles=Fa
         until=parse_day(until, "--until") if until else None,
     )
     return dataset.export(db, fmt, out, filters=filters, since_last=since == "last", by_story=by_story,
-                          stream=stream)
+                          stream=stream, bom=bom)
 
 
 def _article(n: int, **extra) -> Article:
@@ -270,6 +271,7 @@ def test_release_streams_are_separate_by_name_format_and_filters(archive_db, tmp
         (dict(since="last", until="2025-05-31"), "--until cannot be used with --since last"),
         (dict(stream="daily"), "--stream names a release stream"),
         (dict(since="last", stream="no/slashes"), "bad release stream name"),
+        (dict(bom=True), "--bom is for --format csv only"),
     ],
 )
 def test_options_that_do_not_fit_are_refused_before_writing(archive_db, tmp_path, options, message):
@@ -347,6 +349,16 @@ def test_the_by_story_card_describes_the_methods_really_used(archive_db, tmp_pat
     assert "cosine similarity of their weighted term vectors" in body
     assert "MinHash over word 5-shingles" in body and "Jaccard" in body and "containment" in body
     assert "Each row is a story's original report" in body
+
+
+def test_bom_starts_a_csv_only_when_asked(archive_db, tmp_path):
+    _, db = archive_db
+    export(db, "csv", tmp_path / "excel.csv", bom=True)
+    export(db, "csv", tmp_path / "plain.csv")
+    assert (tmp_path / "excel.csv").read_bytes().startswith(b"\xef\xbb\xbfid,url,")
+    assert (tmp_path / "plain.csv").read_bytes().startswith(b"id,url,")
+    with (tmp_path / "excel.csv").open(encoding="utf-8-sig", newline="") as f:
+        assert [row["title"] for row in csv.DictReader(f)][0] == "Захарова ответила на вопрос 1"
 
 
 def test_temporary_files_of_killed_exports_go_and_nothing_else(archive_db, tmp_path):

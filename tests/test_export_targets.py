@@ -5,8 +5,8 @@ Exports never destroy what they did not create: a regular file is replaced atomi
 a FIFO and a character device are streamed to and stay what they are; a symbolic link stays a
 link; a directory or a socket is refused in one line; a killed export's temporary file is
 removed. A README that is not an mfa-archive card is never touched, and a selection of no rows
-writes nothing. Release streams (`--since last`) lose no delta. Every device and FIFO these
-tests write to is made inside the test's own temporary directory.
+writes nothing. Release streams (`--since last`) lose no delta. `--bom` is for Excel. Every
+device and FIFO these tests write to is made inside the test's own temporary directory.
 """
 
 from __future__ import annotations
@@ -369,3 +369,13 @@ def test_an_empty_delta_leaves_the_earlier_file_as_it_was(work):
     assert _digest(target) == before and target.stat().st_ino == inode
     _release(work, "jsonl", "daily-2026-12-09.jsonl")  # a new name gets no empty file either
     assert not (work / "daily-2026-12-09.jsonl").exists()
+
+
+# CSV for spreadsheets -------------------------------------------------------------------------
+
+def test_bom_makes_a_csv_excel_reads_as_utf8(work):
+    assert export(work, "csv", "excel.csv", "--bom").returncode == 0
+    assert (work / "excel.csv").read_bytes().startswith(b"\xef\xbb\xbfid,url,")
+    assert export(work, "csv", "plain.csv").returncode == 0
+    assert (work / "plain.csv").read_bytes().startswith(b"id,url,")
+    assert "--bom is for --format csv only" in _one_line_error(export(work, "parquet", "x.parquet", "--bom"))

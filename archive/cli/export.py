@@ -34,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--source", metavar="NAME", help="only this source")
     parser.add_argument("--all", action="store_true", help="include articles that are not ministry news")
     parser.add_argument("--by-story", action="store_true", help="one row per story (its original report)")
+    parser.add_argument("--bom", action="store_true",
+                        help="CSV only: start with a UTF-8 byte-order mark, so Excel reads the Cyrillic right")
     parser.set_defaults(func=run)
 
 
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         filters = article_filter(args, db)
         result = export(db, args.format, args.out, filters=filters, since_last=since_last, by_story=args.by_story,
-                        stream=args.stream)
+                        stream=args.stream, bom=args.bom)
     finally:
         db.close()
     print(_report(result, "stories" if args.by_story else "articles"), file=sys.stderr)

@@ -52,6 +52,7 @@ def export(
     since_last: bool = False,
     by_story: bool = False,
     stream: str | None = None,
+    bom: bool = False,
 ) -> ExportResult:
     """Write the selected articles to `out` (a file, `-` for stdout, a FIFO or a character
     device) in `fmt`; a file gets a dataset card beside it.
@@ -62,12 +63,14 @@ def export(
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    if bom and fmt != "csv":
+        raise ExportError(f"--bom is for --format csv only: {fmt} readers expect UTF-8 without a byte-order mark")
     if stream is not None and not since_last:
         raise ExportError("--stream names a release stream: use it with --since last")
     if since_last and filters.until:
         raise ExportError("--until cannot be used with --since last: the articles it leaves out would never be released")
     target = resolve_target(out)
-    layout = Layout(by_story=by_story)
+    layout = Layout(by_story=by_story, bom=bom)
     where, params = filters.sql()
     if isinstance(target, Stream):
         if since_last:
@@ -81,7 +84,7 @@ def export(
         release_stream = ReleaseStream(stream or DEFAULT_STREAM, fmt, filters.source, filters.all_articles, by_story)
     options = {
         "since": "last" if since_last else filters.since, "stream": stream, "until": filters.until,
-        "source": filters.source, "all": filters.all_articles, "by_story": by_story,
+        "source": filters.source, "all": filters.all_articles, "by_story": by_story, "bom": bom,
     }
     command = _command(fmt, target.path, options)
     return _to_file(db, target, fmt, where, params, layout, release_stream, command, filters.all_articles)

@@ -7,6 +7,7 @@ Parquet sequentially too. A writer never closes the file object: its owner does.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -21,6 +22,7 @@ class Layout:
     """What a writer needs to know besides the records."""
 
     by_story: bool = False
+    bom: bool = False  # CSV only: a UTF-8 byte-order mark first, for Excel
 
     @property
     def columns(self) -> list[str]:
@@ -41,6 +43,11 @@ def _cell(value):
 
 
 def write_csv(sink: BinaryIO, batches: Iterable[list[dict]], layout: Layout) -> None:
+    # Excel opens a CSV without a byte-order mark in the system's legacy code page (cp1251 on a
+    # Russian Windows, cp1252 elsewhere), which garbles UTF-8 Cyrillic; other readers take the
+    # mark for part of the first column name, so it is asked for, not the default.
+    if layout.bom:
+        sink.write(codecs.BOM_UTF8)
     columns = layout.columns
     text = io.StringIO()
     writer = csv.writer(text)
