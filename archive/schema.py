@@ -33,6 +33,7 @@ MIGRATIONS = (
         ),
     ),
     Migration(6, "the MinHash version beside the stored signatures", (link_schema.record_minhash_version,)),
+    Migration(7, "exports belong to release streams, not path prefixes", (export_schema.add_release_streams,)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -1,9 +1,16 @@
-"""Dataset exports: formats round-trip, schema and card, filters, --since last, atomic writes."""
+"""Dataset exports through the library: formats round-trip, schema and card (where it goes, what
+it says), filters, release streams (--since last), atomic writes, empty selections, --bom,
+temporary files of killed exports.
+
+The targets (stdout, FIFOs, devices, links) and the command as a user runs it: test_export_targets.py.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -14,8 +21,12 @@ import yaml
 
 from archive.cli import main
 from archive.dates import parse_day
-from archive.export import dataset
-from archive.export.dataset import SCHEMA_VERSION, atomic_output, export_columns
+from archive.errors import ExportError
+from archive.export import dataset, writers
+from archive.export.card import MARKER, is_our_card
+from archive.export.rows import SCHEMA_VERSION, export_columns
+from archive.export.schema import create_tables
+from archive.export.targets import AtomicFile
 from archive.store.filters import ArticleFilter
 from archive.models import Article
 from archive.schema import open_archive
@@ -23,14 +34,17 @@ from archive.store.articles import ARTICLE_COLUMNS, upsert_article
 
 
 
-def export(db, fmt, out, *, since=None, until=None, source=None, all_articles=False, by_story=False):
+def export(db, fmt, out, *, since=None, until=None, source=None, all_articles=False, by_story=False, stream=None,
+           bom=False):
     """dataset.export with the options given as the CLI gives them."""
     filters = ArticleFilter(
         source=source, all_articles=all_articles,
         since=parse_day(since, "--since") if since not in (None, "last") else None,
         until=parse_day(until, "--until") if until else None,
     )
-    return dataset.export(db, fmt, out, filters=filters, since_last=since == "last", by_story=by_story)
+    return dataset.export(db, fmt, out, filters=filters, since_last=since == "last", by_story=by_story,
+                          stream=stream, bom=bom)
+
 
 def _article(n: int, **extra) -> Article:
     fields = dict(
@@ -162,6 +176,10 @@ def test_by_story_writes_one_row_per_story_the_original_report(tmp_path):
     assert records[1]["story_size"] == 1 and list(records[1]) == export_columns(True)
 
 
+def _ids(path) -> list[int]:
+    return [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()]
+
+
 def test_since_last_exports_only_new_articles(archive_db, tmp_path, capsys):
     path, db = archive_db
     out = tmp_path / "feed.jsonl"
@@ -169,11 +187,20 @@ def test_since_last_exports_only_new_articles(archive_db, tmp_path, capsys):
     assert len(out.read_text().splitlines()) == 6
     assert capsys.readouterr().err.splitlines() == [f"exported 6 articles to {out} (card: {tmp_path / 'README.md'})"]
     new_ids = _store(db, [_article(n) for n in (20, 21)])
+    day2 = tmp_path / "feed-day2.jsonl"
+    assert main(["export", "--format", "jsonl", "--out", str(day2), "--db", str(path), "--since", "last"]) == 0
+    assert _ids(day2) == new_ids
+    # Schema 7: the release stream, not the path, carries the history. Before, a second run to
+    # the same path wrote only the new rows over the first delta; now the file keeps it.
+    first_delta = _ids(out)
     assert main(["export", "--format", "jsonl", "--out", str(out), "--db", str(path), "--since", "last"]) == 0
-    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == new_ids
-    # Another prefix has its own history; the same prefix with another format continues.
-    assert export(db, "jsonl", tmp_path / "other.jsonl", since="last").rows == 8
-    assert export(db, "csv", tmp_path / "feed.csv", since="last").rows == 0
+    assert _ids(out) == first_delta + new_ids
+    assert "still holds the earlier release" in capsys.readouterr().err
+    # Before: another prefix had its own history (8 rows) and feed.csv continued feed.jsonl's
+    # (0 rows). Now a new name in the same stream has nothing new, and CSV is its own stream.
+    assert export(db, "jsonl", tmp_path / "other.jsonl", since="last").written is False
+    assert not (tmp_path / "other.jsonl").exists()
+    assert export(db, "csv", tmp_path / "feed.csv", since="last").rows == 8
 
 
 def test_a_failed_export_leaves_the_previous_file_untouched(archive_db, tmp_path):
@@ -181,13 +208,210 @@ def test_a_failed_export_leaves_the_previous_file_untouched(archive_db, tmp_path
     out = tmp_path / "out.jsonl"
     out.write_text("previous export\n")
     with pytest.raises(RuntimeError):
-        with atomic_output(out) as tmp:
-            tmp.write_text("half")
+        with AtomicFile(out).open() as sink:
+            sink.write(b"half")
             raise RuntimeError("disk full")
     assert out.read_text() == "previous export\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     export(db, "jsonl", out)
     assert out.read_text().count("\n") == 6 and oct(out.stat().st_mode & 0o777) != "0o600"
+
+
+def test_a_release_is_recorded_only_once_its_file_is_in_place(archive_db, tmp_path, monkeypatch):
+    """A release that fails while writing leaves no record: the next run makes it again."""
+    _, db = archive_db
+
+    def full_disk(sink, batches, layout):
+        sink.write(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setitem(writers.WRITERS, "jsonl", full_disk)
+    with pytest.raises(OSError):
+        export(db, "jsonl", tmp_path / "day1.jsonl", since="last")
+    monkeypatch.undo()
+    assert not (tmp_path / "day1.jsonl").exists() and not (tmp_path / "README.md").exists()
+    assert db.execute("SELECT count(*) FROM exports").fetchone()[0] == 0
+    assert export(db, "jsonl", tmp_path / "day1.jsonl", since="last").rows == 6
+
+
+def test_a_release_into_the_file_of_an_older_release_keeps_that_delta(archive_db, tmp_path):
+    _, db = archive_db
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    export(db, "jsonl", a, since="last")
+    first = _ids(a)
+    second = _store(db, [_article(20)])
+    export(db, "jsonl", b, since="last")
+    assert _ids(b) == second
+    third = _store(db, [_article(21)])
+    export(db, "jsonl", a, since="last")  # a held the first delta: it still does
+    assert _ids(a) == first + second + third
+    # The earlier file moved away (published, say): the next release into its name starts afresh.
+    a.rename(tmp_path / "published.jsonl")
+    fourth = _store(db, [_article(22)])
+    export(db, "jsonl", a, since="last")
+    assert _ids(a) == fourth
+
+
+def test_release_streams_are_separate_by_name_format_and_filters(archive_db, tmp_path):
+    _, db = archive_db
+    assert export(db, "jsonl", tmp_path / "a.jsonl", since="last").rows == 6
+    assert export(db, "jsonl", tmp_path / "b.jsonl", since="last", stream="weekly").rows == 6
+    assert export(db, "parquet", tmp_path / "c.parquet", since="last").rows == 6
+    assert export(db, "jsonl", tmp_path / "d.jsonl", since="last", source="tass").rows == 3
+    assert export(db, "jsonl", tmp_path / "e.jsonl", since="last", all_articles=True).rows == 8
+    assert export(db, "jsonl", tmp_path / "f.jsonl", since="last", by_story=True).rows == 6
+    for name in ("g.jsonl", "h.parquet"):
+        result = export(db, name.split(".")[1], tmp_path / name, since="last")
+        assert (result.written, result.rows) == (False, 0) and not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (dict(since="last", until="2025-05-31"), "--until cannot be used with --since last"),
+        (dict(stream="daily"), "--stream names a release stream"),
+        (dict(since="last", stream="no/slashes"), "bad release stream name"),
+        (dict(bom=True), "--bom is for --format csv only"),
+    ],
+)
+def test_options_that_do_not_fit_are_refused_before_writing(archive_db, tmp_path, options, message):
+    _, db = archive_db
+    with pytest.raises(ExportError, match=message):
+        export(db, "jsonl", tmp_path / "out.jsonl", **options)
+    assert list(tmp_path.glob("*.jsonl")) == [] and not (tmp_path / "README.md").exists()
+
+
+def test_an_empty_selection_writes_nothing_and_records_nothing(archive_db, tmp_path):
+    _, db = archive_db
+    out = tmp_path / "out.parquet"
+    out.write_bytes(b"an earlier export")
+    result = export(db, "parquet", out, since="2030-01-01")
+    assert (result.written, result.rows, result.card_path) == (False, 0, None)
+    assert out.read_bytes() == b"an earlier export" and not (tmp_path / "README.md").exists()
+    assert db.execute("SELECT count(*) FROM exports").fetchone()[0] == 0
+
+
+def test_our_card_is_replaced_and_anyone_elses_is_not(archive_db, tmp_path):
+    _, db = archive_db
+    first = export(db, "jsonl", tmp_path / "one.jsonl")
+    assert first.card_path == tmp_path / "README.md" and not first.card_beside_readme
+    assert is_our_card(tmp_path / "README.md")
+    second = export(db, "csv", tmp_path / "two.csv", all_articles=True)
+    assert second.card_path == tmp_path / "README.md"
+    assert "`two.csv`" in (tmp_path / "README.md").read_text(encoding="utf-8")
+    # The marker must be the line right after the YAML header: a README quoting it is not ours.
+    quoting = "# Notes\n\nmfa-archive cards start with:\n" + MARKER + "\n"
+    (tmp_path / "README.md").write_text(quoting, encoding="utf-8")
+    third = export(db, "jsonl", tmp_path / "three.jsonl")
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == quoting
+    assert third.card_path == tmp_path / "three.jsonl.README.md" and third.card_beside_readme
+    assert is_our_card(third.card_path)
+    # When both names hold someone else's files, nothing at all is written.
+    third.card_path.write_text("mine too\n", encoding="utf-8")
+    with pytest.raises(ExportError, match="not mfa-archive dataset cards"):
+        export(db, "jsonl", tmp_path / "three.jsonl", all_articles=True)
+    assert len((tmp_path / "three.jsonl").read_text().splitlines()) == 6
+
+
+def test_a_symlinked_readme_is_never_written_through(archive_db, tmp_path):
+    _, db = archive_db
+    elsewhere = tmp_path / "elsewhere.md"
+    elsewhere.write_text("not a card\n")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "README.md").symlink_to(elsewhere)
+    result = export(db, "jsonl", tmp_path / "out" / "data.jsonl")
+    assert result.card_path == tmp_path / "out" / "data.jsonl.README.md"
+    assert elsewhere.read_text() == "not a card\n" and (tmp_path / "out" / "README.md").is_symlink()
+
+
+def test_card_splits_carry_what_the_loader_checks_and_csv_lists_are_text(archive_db, tmp_path):
+    _, db = archive_db
+    export(db, "csv", tmp_path / "out.csv", all_articles=True)
+    card = (tmp_path / "README.md").read_text(encoding="utf-8")
+    header = yaml.safe_load(card.split("---\n")[1])
+    assert header["dataset_info"]["splits"] == [
+        {"name": "train", "num_bytes": (tmp_path / "out.csv").stat().st_size, "num_examples": 8}
+    ]
+    assert card.split("---\n", 2)[2].splitlines()[0] == MARKER
+    features = {f["name"]: f for f in header["dataset_info"]["features"]}
+    assert features["authors"] == {"name": "authors", "dtype": "string"}  # a JSON array in a cell
+    export(db, "parquet", tmp_path / "out.parquet")
+    header = yaml.safe_load((tmp_path / "README.md").read_text(encoding="utf-8").split("---\n")[1])
+    assert {f["name"]: f for f in header["dataset_info"]["features"]}["authors"] == {
+        "name": "authors", "sequence": "string"}
+
+
+def test_the_by_story_card_describes_the_methods_really_used(archive_db, tmp_path):
+    _, db = archive_db
+    export(db, "jsonl", tmp_path / "stories.jsonl", by_story=True)
+    body = " ".join((tmp_path / "README.md").read_text(encoding="utf-8").split("---\n", 2)[2].split())
+    assert "Stories (reports of one event) are not found by MinHash" in body
+    assert "cosine similarity of their weighted term vectors" in body
+    assert "MinHash over word 5-shingles" in body and "Jaccard" in body and "containment" in body
+    assert "Each row is a story's original report" in body
+
+
+def test_bom_starts_a_csv_only_when_asked(archive_db, tmp_path):
+    _, db = archive_db
+    export(db, "csv", tmp_path / "excel.csv", bom=True)
+    export(db, "csv", tmp_path / "plain.csv")
+    assert (tmp_path / "excel.csv").read_bytes().startswith(b"\xef\xbb\xbfid,url,")
+    assert (tmp_path / "plain.csv").read_bytes().startswith(b"id,url,")
+    with (tmp_path / "excel.csv").open(encoding="utf-8-sig", newline="") as f:
+        assert [row["title"] for row in csv.DictReader(f)][0] == "Захарова ответила на вопрос 1"
+
+
+def test_temporary_files_of_killed_exports_go_and_nothing_else(archive_db, tmp_path):
+    _, db = archive_db
+    dead = _dead_pid()
+    planted = {
+        f".out.jsonl.{dead}.mfa-export.tmp": True,  # a killed export's: removed
+        f".other.csv.{dead}.mfa-export.tmp": True,  # another target's in the same directory: removed too
+        ".out.jsonl.1.mfa-export.tmp": False,  # a running process's (init's)
+        f".out.jsonl.{dead}.tmp": False,  # not the pattern
+        f"out.jsonl.{dead}.mfa-export.tmp": False,  # not hidden: not the pattern
+        ".out.jsonl.0.mfa-export.tmp": False,  # no process has pid 0
+    }
+    # This process's own pid on the target's name: a killed process that had the same pid.
+    planted[f".out.jsonl.{os.getpid()}.mfa-export.tmp"] = True
+    for name in planted:
+        (tmp_path / name).write_text("partial")
+    (tmp_path / f".link.{dead}.mfa-export.tmp").symlink_to(tmp_path / "a.db")  # not a regular file
+    export(db, "jsonl", tmp_path / "out.jsonl")
+    for name, removed in planted.items():
+        assert (tmp_path / name).exists() is not removed, name
+    assert (tmp_path / f".link.{dead}.mfa-export.tmp").is_symlink()
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited (and was reaped)."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_schema_7_keeps_old_exports_without_a_stream(tmp_path):
+    """An archive of schema 6 with exports keyed on path prefixes: the rows stay (for `check`),
+    `prefix` goes, and the first release of a stream after the upgrade holds everything."""
+    path = tmp_path / "old.db"
+    db = open_archive(path)
+    _store(db, [_article(n) for n in range(1, 4)])
+    with transaction(db):
+        db.execute("DROP TABLE exports")
+        create_tables(db)
+        db.execute(
+            """INSERT INTO exports (prefix, path, format, by_story, exported_at, rows, max_article_id, schema_version,
+                                    command) VALUES (?, ?, 'jsonl', 0, '2026-01-01T00:00:00+00:00', 3, 3, 1, 'old')""",
+            [str(tmp_path / "feed"), str(tmp_path / "feed.jsonl")],
+        )
+        db.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    db.close()
+    db = open_archive(path)
+    columns = [row[1] for row in db.execute("PRAGMA table_info(exports)")]
+    assert "prefix" not in columns and {"stream", "from_id"} <= set(columns)
+    assert db.execute("SELECT path, stream, from_id, max_article_id FROM exports").fetchall() == [
+        (str(tmp_path / "feed.jsonl"), None, None, 3)]
+    assert export(db, "jsonl", tmp_path / "feed.jsonl", since="last").rows == 3
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,16 @@ import argparse
 from archive.cli.options import add_db
 
 DESCRIPTION = """Verifies the archive: SQLite's integrity check, the full-text and lemma indexes against
-the articles, stories, versions, and whether the lemma keys and MinHash signatures were made by
-the installed pymorphy3 and rensa. Without --repair nothing is written. Exit 1 while a problem
-remains."""
+the articles, stories, versions, whether the lemma keys and MinHash signatures were made by
+the installed pymorphy3 and rensa, and temporary files killed exports left beside their files.
+Without --repair nothing is written or removed. Exit 1 while a problem remains."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("check", help="check the archive's integrity and consistency", description=DESCRIPTION)
     add_db(parser)
     parser.add_argument("--repair", action="store_true",
-                        help="rebuild what can be rebuilt (indexes, stories) and remove leftover temporary files")
+                        help="rebuild what can be rebuilt (indexes, stories) and remove the temporary files of killed exports")
     parser.set_defaults(func=run)
 
 

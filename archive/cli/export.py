@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from archive.cli.options import add_db, day
 
-DESCRIPTION = "Writes OUT atomically and a dataset card README.md beside it (docs/export-schema.md)."
+DESCRIPTION = """Writes a regular file OUT atomically (a temporary file renamed into place) with a dataset
+card beside it: README.md, or OUT's name plus .README.md when a README.md that mfa-archive did
+not write is there. `--out -`, a FIFO or a character device gets the data as a stream, without
+a card. A selection of 0 rows leaves a file OUT as it was. See docs/export-schema.md."""
 
 
 def _since(value: str):
@@ -17,14 +21,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("export", help="export articles as jsonl, csv or parquet (ministry news unless --all)",
                             description=DESCRIPTION)
     parser.add_argument("--format", required=True, choices=["jsonl", "csv", "parquet"], help="file format")
-    parser.add_argument("--out", required=True, metavar="PATH", help="file to write (replaced atomically)")
+    parser.add_argument("--out", required=True, metavar="PATH",
+                        help="file to write (replaced atomically), or - for stdout, a FIFO or a character device")
     add_db(parser)
     parser.add_argument("--since", metavar="DATE|last", type=_since,
-                        help="published on or after DATE, or `last`: only articles added since the last export to OUT")
+                        help="published on or after DATE, or `last`: the next release of a release stream, "
+                             "the articles added since its previous release")
+    parser.add_argument("--stream", metavar="NAME",
+                        help="with --since last: the release stream (default: default); each format, "
+                             "--source, --all and --by-story has its own")
     parser.add_argument("--until", metavar="DATE", type=day("--until"), help="published on or before DATE (YYYY-MM-DD)")
     parser.add_argument("--source", metavar="NAME", help="only this source")
     parser.add_argument("--all", action="store_true", help="include articles that are not ministry news")
     parser.add_argument("--by-story", action="store_true", help="one row per story (its original report)")
+    parser.add_argument("--bom", action="store_true",
+                        help="CSV only: start with a UTF-8 byte-order mark, so Excel reads the Cyrillic right")
     parser.set_defaults(func=run)
 
 
@@ -41,9 +52,28 @@ def run(args: argparse.Namespace) -> int:
     db = open_archive(args.db, create=False)
     try:
         filters = article_filter(args, db)
-        result = export(db, args.format, args.out, filters=filters, since_last=since_last, by_story=args.by_story)
+        result = export(db, args.format, args.out, filters=filters, since_last=since_last, by_story=args.by_story,
+                        stream=args.stream, bom=args.bom)
     finally:
         db.close()
-    unit = "stories" if args.by_story else "articles"
-    print(f"exported {result.rows} {unit} to {result.path} (card: {result.card_path})", file=sys.stderr)
+    print(_report(result, "stories" if args.by_story else "articles"), file=sys.stderr)
     return 0
+
+
+def _report(result, unit: str) -> str:
+    """What the export did, in one line."""
+    release = result.release
+    if not result.written:
+        if release:
+            what = f"no new {unit} for {release.stream} after article {release.from_id}"
+        else:
+            what = f"no {unit} match"
+        kept = "left as it was" if os.path.lexists(result.target) else "not created"
+        return f"nothing to export: {what}; {result.target} {kept}"
+    line = f"exported {result.rows} {unit} to {result.target}"
+    if result.card_path:
+        beside = ", as README.md there is not an mfa-archive card" if result.card_beside_readme else ""
+        line += f" (card: {result.card_path}{beside})"
+    if release and release.keeps_earlier:
+        line += f"; it still holds the earlier release it replaces (articles after {release.from_id})"
+    return line

@@ -1,4 +1,7 @@
 """Export: the archive as a clean, versioned dataset (JSON Lines, CSV, Parquet) with a card.
 
-Modules: `dataset` (what is exported and how it is written), `schema` (the `exports` table).
+Modules: `dataset` (the entry point, `export()`), `targets` (where `--out` is and how it is
+written: atomically or as a stream), `rows` (the columns and the selection), `writers` (one
+per format), `card` (the dataset card), `releases` (release streams for `--since last`),
+`schema` (the `exports` table).
 """

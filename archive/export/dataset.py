@@ -1,274 +1,46 @@
-"""Export the archive as a clean, versioned dataset: JSON Lines, CSV or Parquet plus a card.
+"""Export the archive as a clean, versioned dataset: JSON Lines, CSV or Parquet, with a card.
 
-Rows stream from an SQLite cursor in batches, so memory stays flat however large the archive.
-Every file is written under a temporary name in the target directory and moved into place
-with `os.replace`, so a reader never sees a half-written export. The columns are documented
-in docs/export-schema.md; SCHEMA_VERSION changes whenever they do.
+`export()` puts the stages together: where the export goes (`targets`), which rows it holds
+(`rows`, and `releases` for `--since last`), how a format is written (`writers`), the dataset
+card (`card`). A file export is recorded in the `exports` table last, once the file is in
+place, so a failed or killed export never advances a release stream.
+
+A selection of 0 rows writes no file and no card (a stream still gets an empty file): the
+Hugging Face loader cannot load an empty split at all (datasets 5.2 raises `Instruction "train"
+corresponds to no data` for any empty Parquet file), and an empty release written over a file
+would destroy the delta it held.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
-from archive import __version__
-from archive.dates import utc_now
 from archive.errors import ExportError
-from archive.store import Database, transaction
-from archive.store.articles import ARTICLE_COLUMNS
+from archive.export.card import CARD_NAME, card_path, dataset_card, write_card
+from archive.export.releases import DEFAULT_STREAM, Release, ReleaseStream, plan_release, record_export
+from archive.export.rows import SCHEMA_VERSION, count_rows, record_batches, summary
+from archive.export.targets import AtomicFile, Stream, remove_leftover_temporaries, resolve_target
+from archive.export.writers import FORMATS, WRITERS, Layout
+from archive.store import Database
 from archive.store.filters import ArticleFilter
 
-SCHEMA_VERSION = 1
-FORMATS = ("jsonl", "csv", "parquet")
-BATCH_ROWS = 5_000
 PROGRESS_MIN_ROWS = 20_000  # smaller exports finish before a progress bar would help
-LIST_COLUMNS = ("authors", "tags", "mfa_reason")  # JSON lists in the archive, lists in the export
-STORY_COLUMNS = ("story_size", "story_sources")  # only with --by-story
 
 
 @dataclass
 class ExportResult:
-    path: Path
-    card_path: Path
+    target: str  # where the export went, as the user reads it: the file written, a stream, or "stdout"
     format: str
     rows: int
-    max_article_id: int | None
+    written: bool  # False: nothing was selected, and the file target was left as it was
+    card_path: Path | None = None
+    card_beside_readme: bool = False  # the card took its own name: README.md there is not ours
+    release: Release | None = None
     schema_version: int = SCHEMA_VERSION
-
-
-def export_columns(by_story: bool) -> list[str]:
-    """The exported columns, in file order."""
-    return list(ARTICLE_COLUMNS) + (list(STORY_COLUMNS) if by_story else [])
-
-
-def _prefix(out: Path) -> str:
-    """What `--since last` keys on: the output path without its extension."""
-    return str(out.resolve().with_suffix(""))
-
-
-def last_exported_id(db: Database, out: Path) -> int:
-    """The highest article id of the previous export to the same path prefix (0 if none)."""
-    if "exports" not in db.table_names():
-        return 0
-    row = db.execute(
-        "SELECT max_article_id FROM exports WHERE prefix = ? ORDER BY id DESC LIMIT 1", [_prefix(out)]
-    ).fetchone()
-    return (row[0] or 0) if row else 0
-
-
-def _select_sql(where: str, by_story: bool) -> str:
-    """The export query. With `by_story`, one row per story: its representative article.
-
-    The representative is the story's original report: not a reprint, earliest published,
-    then lowest id. Articles without a story count as a story of their own.
-    """
-    columns = ", ".join(f"a.{c}" for c in ARTICLE_COLUMNS)
-    if not by_story:
-        return f"SELECT {columns} FROM articles a WHERE {where} ORDER BY a.id"
-    plain = ", ".join(ARTICLE_COLUMNS)
-    return f"""
-        WITH chosen AS (SELECT {columns}, coalesce(a.story_id, -a.id) AS grp FROM articles a WHERE {where}),
-        sizes AS (SELECT grp, count(*) AS story_size, json_group_array(DISTINCT source) AS story_sources
-                  FROM chosen GROUP BY grp),
-        ranked AS (SELECT *, row_number() OVER (
-                     PARTITION BY grp ORDER BY reprint_of IS NOT NULL, published IS NULL, published, id) AS n
-                   FROM chosen)
-        SELECT {plain}, sizes.story_size, sizes.story_sources
-        FROM ranked JOIN sizes USING (grp) WHERE n = 1 ORDER BY id
-    """
-
-
-def _clean(row: tuple, columns: list[str]) -> dict:
-    """One export record: JSON lists decoded, `mfa` a boolean."""
-    record = dict(zip(columns, row))
-    for name in (*LIST_COLUMNS, "story_sources"):
-        if name in record:
-            try:
-                value = json.loads(record[name]) if record[name] else []
-            except ValueError:
-                value = [record[name]]
-            record[name] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
-    record["mfa"] = bool(record["mfa"]) if record["mfa"] is not None else None
-    return record
-
-
-def _batches(cursor, columns: list[str]) -> Iterator[list[dict]]:
-    while rows := cursor.fetchmany(BATCH_ROWS):
-        yield [_clean(row, columns) for row in rows]
-
-
-def arrow_schema(by_story: bool):
-    """The Parquet schema, with explicit types and the schema version in its metadata."""
-    import pyarrow as pa
-
-    kinds = {int: pa.int64(), str: pa.string()}
-    fields = []
-    for name, kind in ARTICLE_COLUMNS.items():
-        if name in LIST_COLUMNS:
-            fields.append(pa.field(name, pa.list_(pa.string())))
-        elif name == "mfa":
-            fields.append(pa.field(name, pa.bool_()))
-        else:
-            fields.append(pa.field(name, kinds[kind]))
-    if by_story:
-        fields += [pa.field("story_size", pa.int64()), pa.field("story_sources", pa.list_(pa.string()))]
-    metadata = {"schema_version": str(SCHEMA_VERSION), "producer": f"mfa-archive {__version__}"}
-    return pa.schema(fields, metadata=metadata)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
-    """A temporary path beside `path`, moved over `path` only when the block succeeds."""
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise ExportError(f"cannot write to {path.parent}: {exc.strerror or exc}") from None
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        # mkstemp makes the file private (0600); an export is meant to be shared.
-        os.chmod(tmp_path, 0o666 & ~_umask())
-        os.replace(tmp_path, path)
-    finally:
-        tmp_path.unlink(missing_ok=True)
-
-
-def _write_jsonl(path: Path, batches: Iterator[list[dict]], tick) -> None:
-    with path.open("w", encoding="utf-8") as out:
-        for batch in batches:
-            out.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in batch)
-            tick(len(batch))
-
-
-def _write_csv(path: Path, batches: Iterator[list[dict]], columns: list[str], tick) -> None:
-    def cell(value):
-        if isinstance(value, list):
-            return json.dumps(value, ensure_ascii=False)
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return value
-
-    with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        for batch in batches:
-            writer.writerows([cell(record[c]) for c in columns] for record in batch)
-            tick(len(batch))
-
-
-def _write_parquet(path: Path, batches: Iterator[list[dict]], by_story: bool, tick) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = arrow_schema(by_story)
-    with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
-        for batch in batches:
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-            tick(len(batch))
-
-
-@contextmanager
-def _progress(total: int, label: str):
-    """A rich progress bar on a terminal for long exports; a no-op tick otherwise."""
-    if total < PROGRESS_MIN_ROWS or not sys.stderr.isatty():
-        yield lambda n: None
-        return
-    from rich.progress import Progress
-
-    with Progress(transient=True) as progress:
-        task = progress.add_task(label, total=total)
-        yield lambda n: progress.advance(task, n)
-
-
-def _summary(db: Database, where: str, params: dict) -> dict:
-    """Counts, date range and sources of the exported articles, for the dataset card."""
-    row = db.execute(
-        f"""SELECT count(*), sum(a.mfa), count(DISTINCT a.story_id), min(a.published), max(a.published), max(a.id)
-            FROM articles a WHERE {where}""",
-        params,
-    ).fetchone()
-    sources = db.execute(
-        f"SELECT a.source, count(*) FROM articles a WHERE {where} GROUP BY a.source ORDER BY count(*) DESC", params
-    ).fetchall()
-    return {
-        "articles": row[0], "mfa_articles": row[1] or 0, "stories": row[2], "first_published": row[3],
-        "last_published": row[4], "max_article_id": row[5], "sources": dict(sources),
-    }
-
-
-def _size_category(rows: int) -> str:
-    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
-        if rows < limit:
-            return name
-    return "1M<n<10M"
-
-
-def dataset_card(out: Path, fmt: str, by_story: bool, rows: int, summary: dict, command: str, all_articles: bool) -> str:
-    """README.md with a YAML header that dataset hubs (Hugging Face) read."""
-    import yaml
-
-    dtypes = {"int64": "int64", "string": "string", "bool": "bool", "list<item: string>": {"list": "string"}}
-    features = []
-    for field in arrow_schema(by_story):
-        dtype = dtypes[str(field.type)]
-        features.append({"name": field.name, **({"dtype": dtype} if isinstance(dtype, str) else {"sequence": "string"})})
-    header = {
-        "pretty_name": "Russian foreign-ministry news archive (mfa-archive)",
-        "language": ["ru"],
-        "license": "other",
-        "size_categories": [_size_category(rows)],
-        "schema_version": SCHEMA_VERSION,
-        "configs": [{"config_name": "default", "data_files": [{"split": "train", "path": out.name}]}],
-        "dataset_info": {"features": features, "splits": [{"name": "train", "num_examples": rows}]},
-        "sources": sorted(summary["sources"]),
-        "date_range": {"first_published": summary["first_published"], "last_published": summary["last_published"]},
-        "counts": {
-            "rows": rows,
-            "articles": summary["articles"],
-            "mfa_articles": summary["mfa_articles"],
-            "stories": summary["stories"],
-            "by_source": summary["sources"],
-        },
-        "created": {
-            "tool": f"mfa-archive {__version__}",
-            "command": command,
-            "at": utc_now(),
-            "format": fmt,
-            "one_row_per": "story" if by_story else "article",
-        },
-    }
-    scope = "all archived articles" if all_articles else "foreign-ministry news only (`mfa` = true)"
-    body = f"""
-# Russian foreign-ministry news (mfa-archive export)
-
-{rows} rows ({'one per story: its original report' if by_story else 'one per article'}) from
-{len(summary['sources'])} sources, published {summary['first_published']} to {summary['last_published']};
-{scope}.
-
-Made by `{command}` (schema version {SCHEMA_VERSION}). Articles were crawled
-from the sources' feeds, sitemaps and section pages, extracted with trafilatura and per-site
-profiles, classified as ministry news by the rules in `settings/relevance.toml`, and linked
-to reprints and stories by MinHash similarity.
-
-Columns, types and their meaning: see `docs/export-schema.md` in the mfa-archive repository.
-Datetimes are ISO 8601 strings with their original UTC offset. Texts are the publishers'
-copyright; check each source's terms before redistributing.
-"""
-    return "---\n" + yaml.safe_dump(header, allow_unicode=True, sort_keys=False) + "---\n" + body
 
 
 def export(
@@ -279,57 +51,115 @@ def export(
     filters: ArticleFilter = ArticleFilter(),
     since_last: bool = False,
     by_story: bool = False,
+    stream: str | None = None,
+    bom: bool = False,
 ) -> ExportResult:
-    """Write the selected articles to `out` in `fmt`, with a dataset card README.md beside it.
+    """Write the selected articles to `out` (a file, `-` for stdout, a FIFO or a character
+    device) in `fmt`; a file gets a dataset card beside it.
 
-    `since="last"` selects only articles added after the previous export to the same path
-    prefix. Raises ExportError for an unknown format, bad dates or an unwritable path.
+    `since_last` makes the export the next release of a release stream (`stream`, default
+    "default"; see archive.export.releases). Raises ExportError for an unknown format, an
+    option that does not fit, or a target the tool will not write.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    out = Path(out)
-    if out.is_dir():
-        raise ExportError(f"{out} is a directory: give a file name such as {out / ('articles.' + fmt)}")
-    if not out.parent.is_dir():
-        raise ExportError(f"cannot write {out}: directory {out.parent} does not exist")
+    if bom and fmt != "csv":
+        raise ExportError(f"--bom is for --format csv only: {fmt} readers expect UTF-8 without a byte-order mark")
+    if stream is not None and not since_last:
+        raise ExportError("--stream names a release stream: use it with --since last")
+    if since_last and filters.until:
+        raise ExportError("--until cannot be used with --since last: the articles it leaves out would never be released")
+    target = resolve_target(out)
+    layout = Layout(by_story=by_story, bom=bom)
     where, params = filters.sql()
+    if isinstance(target, Stream):
+        if since_last:
+            raise ExportError(
+                f"--since last writes releases to files: {target.shown} is a stream, and nothing can tell "
+                "whether its reader kept the release"
+            )
+        return _to_stream(db, target, fmt, where, params, layout)
+    release_stream = None
     if since_last:
-        where += " AND a.id > :after_id"
-        params["after_id"] = last_exported_id(db, out)
-    columns = export_columns(by_story)
+        release_stream = ReleaseStream(stream or DEFAULT_STREAM, fmt, filters.source, filters.all_articles, by_story)
     options = {
-        "since": "last" if since_last else filters.since, "until": filters.until, "source": filters.source,
-        "all": filters.all_articles, "by_story": by_story,
+        "since": "last" if since_last else filters.since, "stream": stream, "until": filters.until,
+        "source": filters.source, "all": filters.all_articles, "by_story": by_story, "bom": bom,
     }
-    command = _command(fmt, out, options)
-    card_path = out.parent / "README.md"
+    command = _command(fmt, target.path, options)
+    return _to_file(db, target, fmt, where, params, layout, release_stream, command, filters.all_articles)
+
+
+def _to_stream(db: Database, target: Stream, fmt: str, where: str, params: dict, layout: Layout) -> ExportResult:
+    # Opened before the snapshot: a FIFO waits for its reader here, and a read transaction held
+    # that long would keep a crawl's WAL from being checkpointed.
+    with target.open() as sink, _snapshot(db):
+        rows = count_rows(db, where, params, layout.by_story)
+        _write(db, sink, fmt, where, params, layout, rows, target.shown)
+    return ExportResult(target.shown, fmt, rows, written=True)
+
+
+def _to_file(
+    db: Database, target: AtomicFile, fmt: str, where: str, params: dict, layout: Layout,
+    release_stream: ReleaseStream | None, command: str, all_articles: bool,
+) -> ExportResult:
+    card_at = card_path(target.path)  # refused here, before anything is written, if there is no place
+    remove_leftover_temporaries(target.path.parent)
     with _snapshot(db):
-        summary = _summary(db, where, params)
-        rows = summary["articles"]
-        if by_story:
-            rows = db.execute(
-                f"SELECT count(DISTINCT coalesce(a.story_id, -a.id)) FROM articles a WHERE {where}", params
-            ).fetchone()[0]
-        with atomic_output(out) as tmp_data, _progress(rows, f"exporting {out.name}") as tick:
-            cursor = db.conn.execute(_select_sql(where, by_story), params)
-            batches = _batches(cursor, columns)
-            if fmt == "jsonl":
-                _write_jsonl(tmp_data, batches, tick)
-            elif fmt == "csv":
-                _write_csv(tmp_data, batches, columns, tick)
-            else:
-                _write_parquet(tmp_data, batches, by_story, tick)
-            cursor.close()
-    with atomic_output(card_path) as tmp_card:
-        tmp_card.write_text(dataset_card(out, fmt, by_story, rows, summary, command, filters.all_articles), encoding="utf-8")
-    _record(db, out, fmt, by_story, rows, summary["max_article_id"], command)
-    return ExportResult(out, card_path, fmt, rows, summary["max_article_id"])
+        release = None
+        if release_stream:
+            release = plan_release(db, release_stream, target.path)
+            where += " AND a.id > :from_id AND a.id <= :to_id"
+            params = {**params, "from_id": release.from_id, "to_id": release.to_id}
+        rows = count_rows(db, where, params, layout.by_story)
+        if rows == 0:
+            return ExportResult(target.shown, fmt, 0, written=False, release=release)
+        about = summary(db, where, params)
+        with target.open() as sink:
+            _write(db, sink, fmt, where, params, layout, rows, target.path.name)
+    card = dataset_card(
+        target.path, fmt, by_story=layout.by_story, rows=rows, summary=about, command=command,
+        all_articles=all_articles, release=release,
+    )
+    write_card(card_at, card)
+    record_export(db, target.path, fmt, layout.by_story, rows, command, release)
+    return ExportResult(
+        target.shown, fmt, rows, written=True, card_path=card_at,
+        card_beside_readme=card_at.name != CARD_NAME, release=release,
+    )
+
+
+def _write(db: Database, sink, fmt: str, where: str, params: dict, layout: Layout, rows: int, label: str) -> None:
+    with _progress(rows, f"exporting {label}") as tick:
+        WRITERS[fmt](sink, _ticking(record_batches(db, where, params, layout.by_story), tick), layout)
+
+
+def _ticking(batches: Iterable[list[dict]], tick) -> Iterator[list[dict]]:
+    for batch in batches:
+        yield batch
+        tick(len(batch))
+
+
+@contextmanager
+def _progress(total: int, label: str):
+    """A rich progress bar on stderr for long exports on a terminal; a no-op tick otherwise.
+
+    Never on stdout, which may be the export itself."""
+    if total < PROGRESS_MIN_ROWS or not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)
 
 
 @contextmanager
 def _snapshot(db: Database) -> Iterator[None]:
-    """One read transaction: the card's counts, the rows and the id remembered for
-    `--since last` all describe the same state, even while a crawl is writing (WAL)."""
+    """One read transaction: the card's counts, the rows and the ids a release covers all
+    describe the same state, even while a crawl is writing (WAL)."""
     if db.conn.in_transaction:
         yield
         return
@@ -349,18 +179,3 @@ def _command(fmt: str, out: Path, options: dict) -> str:
         elif value:
             words += [f"--{name}", str(value)]
     return " ".join(words)
-
-
-def _record(db: Database, out: Path, fmt: str, by_story: bool, rows: int, max_id: int | None, command: str) -> None:
-    """Remember this export so the next `--since last` to the same prefix continues from it."""
-    previous = last_exported_id(db, out)
-    with transaction(db):
-        db.execute(
-            """INSERT INTO exports (prefix, path, format, by_story, exported_at, rows, max_article_id, schema_version, command)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                _prefix(out), str(out.resolve()), fmt, int(by_story),
-                utc_now(), rows,
-                max(max_id or 0, previous), SCHEMA_VERSION, command,
-            ],
-        )

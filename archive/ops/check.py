@@ -1,7 +1,8 @@
 """Integrity and consistency checks of an archive, and the repairs that are safe to make.
 
 SQLite's own `integrity_check` says the file is sound; the other checks say the archive's
-derived data (the FTS index, the lemma index, versions, stories) still agrees with its articles.
+derived data (the FTS index, the lemma index, versions, stories) still agrees with its articles,
+and that no killed export left its temporary file in a directory exports were written to.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from archive.export.schema import export_directories
+from archive.export.targets import leftover_temporaries, remove_leftover_temporaries
 from archive.link.linking import recluster
 from archive.link.minhash import MINHASH_VERSION
 from archive.link.schema import MINHASH_VERSION_KEY
@@ -89,6 +92,13 @@ def find_problems(db: Database) -> list[Problem]:
         problems.append(
             Problem("reprints", f"the stored MinHash signatures were made by {saved}, not {MINHASH_VERSION}", True)
         )
+    for directory in export_directories(db):
+        leftovers = leftover_temporaries(directory)
+        if leftovers:
+            names = ", ".join(path.name for path in leftovers[:3]) + (", ..." if len(leftovers) > 3 else "")
+            problems.append(
+                Problem("exports", f"{len(leftovers)} temporary files of killed exports in {directory}: {names}", True)
+            )
     if "stories" in db.table_names():
         missing = db.execute(
             "SELECT count(DISTINCT story_id) FROM articles WHERE story_id IS NOT NULL "
@@ -115,6 +125,9 @@ def repair(db: Database, problems: list[Problem]) -> list[str]:
     if "lemmas" in kinds:
         rebuild_index(db)
         done.append("rebuilt the lemma index with this pymorphy3")
+    if "exports" in kinds:
+        removed = sum(remove_leftover_temporaries(directory) for directory in export_directories(db))
+        done.append(f"removed {removed} temporary files of killed exports")
     if kinds & {"stories", "reprints"}:
         recluster(db)
         done.append("recomputed reprints and stories")
