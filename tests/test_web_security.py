@@ -188,3 +188,13 @@ def test_a_public_server_refuses_raw_pages_and_sql_over_http(archive, tmp_path):
         process.terminate()
         process.wait(timeout=30)
     assert "Traceback" not in process.stderr.read()
+
+
+def test_serving_a_database_that_is_not_an_archive_is_refused(tmp_path):
+    """Without an archive the plugin would add nothing, its public restrictions included."""
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY)")
+    for public_mode in (False, True):
+        with pytest.raises(UserError, match="not an mfa-archive"):
+            make_datasette(other, public=public_mode)

@@ -87,7 +87,11 @@ def make_datasette(db_path: str | Path, *, public: bool):
     name = Path(path).stem
     metadata = {"plugins": {PLUGIN_NAME: {"database": name, "public": public}}}
     settings = {**SETTINGS, **(PUBLIC_SETTINGS if public else {})}
-    return Datasette([path], metadata=metadata, settings=settings, cors=False)
+    datasette = Datasette([path], metadata=metadata, settings=settings, cors=False)
+    # Fail closed: without an archive the plugin adds nothing, public restrictions included.
+    if plugin.archive_info(datasette) is None:
+        raise UserError(f"{db_path} is not an mfa-archive this version can serve (no articles, stories or lemma index)")
+    return datasette
 
 
 def quiet_client_errors() -> None:
