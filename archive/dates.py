@@ -148,6 +148,36 @@ def russian_date(text: str) -> str | None:
     return f"{day_text}T{int(hour):02d}:{minute}:00+03:00"
 
 
+_MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def moscow_display(value: str | None) -> str:
+    """A stored date or date-time as a reader sees it: '14 Apr 2026, 12:50 MSK' in Moscow time,
+    '14 Apr 2026' for a bare date, '' for none; an unreadable value is shown as it is."""
+    if not value:
+        return ""
+    text = value.strip()
+    if _BARE_DATE.fullmatch(text) and _valid_day(text):
+        day = date.fromisoformat(text)
+        return f"{day.day} {_MONTHS_SHORT[day.month - 1]} {day.year}"
+    moment = _in(parse_datetime(text), MOSCOW)
+    if moment is None:
+        return text
+    return f"{moment.day} {_MONTHS_SHORT[moment.month - 1]} {moment.year}, {moment:%H:%M} MSK"
+
+
+def rfc3339(value: str | None) -> str | None:
+    """A stored date or date-time as an Atom (RFC 3339) date-time; a bare date is its Moscow
+    midnight, since the sources date their pages in Moscow. None when it cannot be read."""
+    if not value:
+        return None
+    text = value.strip()
+    moment = parse_datetime(f"{text}T00:00:00+03:00" if _BARE_DATE.fullmatch(text) else text)
+    if moment is None or _in(moment, UTC) is None:
+        return None
+    return moment.isoformat(timespec="seconds")
+
+
 def parse_day(value: str, option: str) -> date:
     """A day given on the command line (YYYY-MM-DD); ValueError with a one-line message."""
     message = f"{option} must be a date like 2025-11-17, not {value!r}"

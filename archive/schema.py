@@ -34,6 +34,7 @@ MIGRATIONS = (
     ),
     Migration(6, "the MinHash version beside the stored signatures", (link_schema.record_minhash_version,)),
     Migration(7, "exports belong to release streams, not path prefixes", (export_schema.add_release_streams,)),
+    Migration(8, "saved searches (watches), published as feeds", (search_schema.create_watches,)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -21,7 +21,7 @@ CONTRACTS = (
     "Only crawler/ imports Scrapy or Twisted",
     "No import cycles anywhere",
 )
-HEAVY = ("pandas", "numpy", "pyarrow", "scrapy", "twisted", "trafilatura")
+HEAVY = ("pandas", "numpy", "pyarrow", "scrapy", "twisted", "trafilatura", "datasette", "uvicorn")
 
 
 def _lint(root: Path) -> subprocess.CompletedProcess:
@@ -67,10 +67,15 @@ def _modules_after(args: list[str], cwd: Path) -> list[str]:
 
 def test_help_and_search_import_no_heavy_library(tmp_path):
     """sqlite-utils pulls in pandas and numpy when they are installed (0.4 s); a search takes
-    milliseconds, so neither `--help` nor a search may load them, nor Scrapy or trafilatura."""
+    milliseconds, so neither `--help` nor a search may load them, nor Scrapy, trafilatura or
+    Datasette (only `serve` needs it)."""
     db = open_archive(tmp_path / "demo.db")
     add_article(db, Article(url="https://tass.ru/politika/1", source="tass", title="Лавров провел переговоры",
                             text="Министр иностранных дел Сергей Лавров провел переговоры в Москве. " * 5))
     db.close()
     assert _modules_after(["--help"], tmp_path) == []
     assert _modules_after(["search", "Лавровым", "--db", str(tmp_path / "demo.db"), "--all"], tmp_path) == []
+    # Saved searches and their feed files need no web server either.
+    assert _modules_after(["watch", "add", "lavrov", "Лавров", "--all", "--db", str(tmp_path / "demo.db")], tmp_path) == []
+    assert _modules_after(["watch", "feed", "lavrov", "--out", str(tmp_path / "lavrov.atom"),
+                           "--db", str(tmp_path / "demo.db")], tmp_path) == []

@@ -97,3 +97,20 @@ def test_story_features_survive_encoding_exactly():
     assert decoded == original
     assert decoded.quote_ngrams and decoded.names and len(decoded.terms) > 20
     assert decoded.keys() == original.keys()
+
+
+def test_an_edited_article_alone_in_its_story_leaves_no_empty_story(tmp_path):
+    """Re-linking the only member of a story (the site changed the article) makes a new story;
+    the old one must go, or the stories list shows a story with no articles."""
+    from archive.models import Article
+    from archive.pipeline import add_article
+
+    db = open_archive(tmp_path / "a.db")
+    url = "https://tass.ru/mezhdunarodnaya-panorama/1"
+    for text in ("Официальный представитель МИД России Мария Захарова ответила Риге.",
+                 "Официальный представитель МИД России Мария Захарова ответила Риге. Рига ищет врага."):
+        add_article(db, Article(url=url, source="tass", title="Захарова ответила Риге", text=text,
+                                published="2026-04-14T14:50:00+03:00"))
+    assert db.execute("SELECT count(*) FROM stories").fetchone() == (1,)
+    assert db.execute("SELECT count(*) FROM stories s WHERE NOT EXISTS "
+                      "(SELECT 1 FROM articles a WHERE a.story_id = s.id)").fetchone() == (0,)

@@ -24,7 +24,7 @@ EXIT_INTERRUPTED = 130  # stopped by a signal before it finished
 
 COMMANDS = [
     "crawl", "demo", "extract", "reextract", "ingest", "stories", "recluster", "search", "export", "status", "check",
-    "schedule",
+    "schedule", "serve", "watch",
 ]
 
 

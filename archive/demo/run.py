@@ -78,5 +78,6 @@ def run_demo(db_path: str | Path) -> int:
             print(f"  [{hit.source}] {hit.title}\n      {' '.join(hit.snippet.split())}")
     finally:
         db.close()
+    print(f"\nRead it in a browser: {_tool('mfa-archive')} serve --db {db_path} --open")
     print(f'\nAlso try: {_tool("sqlite-utils")} search {db_path} articles "Галузин" -c title')
     return 1 if report.stopped or any(rep.status == "failed" for rep in report.sources.values()) else 0

@@ -208,6 +208,7 @@ def _forget(db: Database, article_id: int) -> None:
         db.execute(f"UPDATE articles SET reprint_of = NULL WHERE id IN ({','.join('?' * len(group))})", group)
     if story_members:
         db.execute(f"UPDATE articles SET story_id = NULL WHERE id IN ({','.join('?' * len(story_members))})", story_members)
+    if story_id is not None:  # also when the article was its only member: no story without articles
         db.execute("DELETE FROM stories WHERE id = ?", [story_id])
     for doc in _load(db, sorted(set(group) | set(story_members))):
         _relink(db, doc)

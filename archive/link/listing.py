@@ -1,4 +1,8 @@
-"""Stories as readers see them: each with its member articles, newest story first."""
+"""Stories as readers see them: each with its member articles, newest story first.
+
+`list_stories` gives every matching story at once (the `stories` command); `story_page` and
+`get_story` give one page of them and one story, for the web pages.
+"""
 
 from __future__ import annotations
 
@@ -41,3 +45,52 @@ def list_stories(db: Database, *, since: date | None = None, until: date | None 
         stories.append({"id": story_id, "title": title, "first_seen": first_seen, "last_seen": last_seen,
                         "size": size, "sources": json.loads(sources), "articles": articles})
     return stories
+
+
+def _members(db: Database, story_ids: list[int]) -> dict[int, list[dict]]:
+    """Member articles of each story, earliest first (the order `list_stories` uses)."""
+    members: dict[int, list[dict]] = {story_id: [] for story_id in story_ids}
+    if not story_ids:
+        return members
+    rows = db.execute(
+        "SELECT a.story_id, a.id, a.url, a.source, a.title, a.published, a.mfa, a.reprint_of FROM articles a "
+        "JOIN dedup_docs d ON d.article_id = a.id WHERE a.story_id IN (SELECT value FROM json_each(?)) "
+        "ORDER BY d.sort_key, a.url",
+        [json.dumps(story_ids)],
+    )
+    for story_id, i, url, source, title, published, mfa, reprint_of in rows:
+        members[story_id].append({"id": i, "url": url, "source": source, "title": title, "published": published,
+                                  "mfa": bool(mfa), "reprint_of": reprint_of})
+    return members
+
+
+def _story(row: tuple, articles: list[dict]) -> dict:
+    story_id, title, first_seen, last_seen, size, sources, mfa = row
+    return {"id": story_id, "title": title, "first_seen": first_seen, "last_seen": last_seen, "size": size,
+            "sources": json.loads(sources), "mfa_articles": mfa, "articles": articles}
+
+
+def story_page(db: Database, *, all_stories: bool = False, limit: int = 30, offset: int = 0) -> tuple[list[dict], int]:
+    """One page of stories, last seen newest first, with their members; and how many there are.
+
+    Without `all_stories`, only stories that contain ministry news.
+    """
+    where = "" if all_stories else "WHERE mfa > 0"
+    total = db.execute(f"SELECT count(*) FROM stories {where}").fetchone()[0]
+    rows = db.execute(
+        f"SELECT id, title, first_seen, last_seen, size, sources, mfa FROM stories {where} "
+        "ORDER BY last_seen DESC, id DESC LIMIT ? OFFSET ?",
+        [limit, offset],
+    ).fetchall()
+    members = _members(db, [row[0] for row in rows])
+    return [_story(row, members[row[0]]) for row in rows], total
+
+
+def get_story(db: Database, story_id: int) -> dict | None:
+    """One story with its members (earliest first), or None when there is no such story."""
+    row = db.execute(
+        "SELECT id, title, first_seen, last_seen, size, sources, mfa FROM stories WHERE id = ?", [story_id]
+    ).fetchone()
+    if row is None:
+        return None
+    return _story(row, _members(db, [story_id])[story_id])

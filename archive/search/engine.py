@@ -11,6 +11,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
+from archive.dates import sort_time
 from archive.errors import QueryError
 from archive.search.index import MORPH_FTS, MORPH_TABLE, catch_up
 from archive.search.query import query_parts
@@ -131,17 +132,24 @@ def search(
     filters: ArticleFilter = ArticleFilter(),
     by_story: bool = False,
     limit: int = 20,
+    index_first: bool = True,
 ) -> list[Hit]:
     """Ranked hits for `query`, best first, among the articles `filters` select.
 
     Articles with every word of the query come first, then those with only some, each tier
     ordered by bm25. With `by_story` each story appears once, represented by its best-ranked
     article, with the outlets that reported it.
+
+    `index_first`: lemmatize articles queued since the last write before searching (see
+    index.catch_up). The web server passes False because it never writes to the archive; the
+    crawl indexes its own articles in the transaction that stores them, so only rows written
+    by other tools (sqlite-utils, a manual UPDATE) wait for the next CLI search or `check`.
     """
     if limit < 1:
         raise QueryError("--limit must be at least 1")
     parts = query_parts(query)
-    catch_up(db)
+    if index_first:
+        catch_up(db)
     where, params = filters.sql()
     tiers = [" AND ".join(parts), " OR ".join(parts)] if len(parts) > 1 else parts
     rows: list[tuple] = []
@@ -187,3 +195,46 @@ def count_matches(db: Database, query: str, *, filters: ArticleFilter = ArticleF
         {"match": match, "cap": cap, **params},
     ).fetchone()
     return found, bool(capped)
+
+
+def newest_matches(db: Database, query: str, *, filters: ArticleFilter = ArticleFilter(), limit: int = 50) -> list[Hit]:
+    """The `limit` articles with every word of `query` that were added to the archive last,
+    newest published first: what a saved search's feed shows.
+
+    Chosen by arrival (article id), not by publication date, so an article crawled late with
+    an old date still enters the feed when it arrives and a reader polling the feed sees it.
+    The words match as in `search` (every form, phrases); `score` is 0, as nothing is ranked.
+    Never writes: a feed is read by the web server too.
+    """
+    if limit < 1:
+        raise QueryError("a feed needs at least 1 entry")
+    match = " AND ".join(query_parts(query))
+    where, params = filters.sql()
+    matches = db.execute(f"SELECT rowid FROM {MORPH_FTS} WHERE {MORPH_FTS} MATCH ? ORDER BY rowid DESC", [match])
+    passing = f"SELECT a.id FROM articles a WHERE a.id IN (SELECT value FROM json_each(:ids)) AND {where}"
+    chosen: list[int] = []
+    batch_size = 2 * limit
+    try:
+        while len(chosen) < limit and (batch := [r[0] for r in matches.fetchmany(batch_size)]):
+            keep = {r[0] for r in db.execute(passing, {"ids": json.dumps(batch), **params})}
+            chosen += [article_id for article_id in batch if article_id in keep][: limit - len(chosen)]
+            batch_size *= 4
+    except sqlite3.OperationalError as exc:
+        raise QueryError(f"cannot search for {query!r}: {exc}") from None
+    finally:
+        matches.close()
+    rows = db.execute(
+        f"""SELECT a.id, a.url, a.title, a.source, a.published, a.story_id, a.mfa,
+                   coalesce(a.lead, '') || char(10) || coalesce(a.text, ''),
+                   coalesce(m.lead, '') || char(10) || coalesce(m.text, ''), a.fetched_at
+            FROM articles a LEFT JOIN {MORPH_TABLE} m ON m.id = a.id
+            WHERE a.id IN (SELECT value FROM json_each(:chosen))""",
+        {"chosen": json.dumps(chosen)},
+    ).fetchall()
+    # Offsets differ between sources and ingested files, so dates are compared as moments.
+    rows.sort(key=lambda r: (sort_time(r[4], r[9]), r[0]), reverse=True)
+    return [
+        Hit(id=r[0], url=r[1], title=r[2], source=r[3], published=r[4], story_id=r[5], mfa=r[6],
+            marked_snippet=make_snippet(r[7], match, indexed=r[8]), score=0.0)
+        for r in rows
+    ]

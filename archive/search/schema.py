@@ -64,3 +64,25 @@ def create_morph_triggers(db: Database) -> None:
               INSERT INTO {MORPH_FTS} ({MORPH_FTS}, rowid, {columns}) VALUES ('delete', old.id, {old});
               INSERT INTO {MORPH_FTS} (rowid, {columns}) VALUES (new.id, new.title, new.lead, new.text); END"""
     )
+
+
+WATCHES_TABLE = "watches"
+
+
+def create_watches(db: Database) -> None:
+    """Migration step (schema 7): saved searches (`mfa-archive watch`), each published as a feed.
+
+    A watch keeps the query as the user wrote it and the filters as `search` takes them; it is
+    searched afresh each time, so a better lemmatizer or new articles need no upkeep here.
+    """
+    db.execute(
+        f"""CREATE TABLE IF NOT EXISTS {WATCHES_TABLE} (
+            name TEXT PRIMARY KEY,
+            query TEXT NOT NULL,
+            source TEXT,
+            since TEXT,
+            until TEXT,
+            all_articles INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        )"""
+    )

@@ -180,3 +180,52 @@ def record_failure(db: Database, failure: ExtractionFailure, *, permanent: bool)
             "at": utc_now(),
         },
     )
+
+
+def _json_list(value: str | None) -> list[str]:
+    """A stored JSON list column as a list of strings (a damaged value becomes one item)."""
+    if not value:
+        return []
+    try:
+        items = json.loads(value)
+    except ValueError:
+        return [value]
+    return [str(item) for item in items] if isinstance(items, list) else [str(items)]
+
+
+def read_article(db: Database, article_id: int) -> dict | None:
+    """One article as a dict of its columns, JSON lists decoded; None when there is none."""
+    cursor = db.execute(f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles WHERE id = ?", [article_id])
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    article = dict(zip(ARTICLE_COLUMNS, row))
+    for name in ("authors", "tags", "mfa_reason"):
+        article[name] = _json_list(article[name])
+    return article
+
+
+def earlier_versions(db: Database, article_id: int) -> list[dict]:
+    """The article's replaced versions, the most recently replaced first."""
+    columns = ["id", "replaced_at", "title", "lead", "text", "published", "modified"]
+    rows = db.execute(
+        f"SELECT {', '.join(columns)} FROM article_versions WHERE article_id = ? ORDER BY replaced_at DESC, id DESC",
+        [article_id],
+    ).fetchall()
+    return [dict(zip(columns, row)) for row in rows]
+
+
+def article_sources(db: Database) -> list[str]:
+    """The sources the archive holds, in order.
+
+    Walks the (source, published) index from one source to the next instead of reading every
+    row, so it costs a few lookups per source in an archive of millions (the web search form
+    asks on every page).
+    """
+    return [source for (source,) in db.execute(
+        """WITH RECURSIVE next(source) AS (
+               SELECT min(source) FROM articles
+               UNION ALL
+               SELECT (SELECT min(source) FROM articles WHERE source > next.source) FROM next WHERE source IS NOT NULL)
+           SELECT source FROM next WHERE source IS NOT NULL"""
+    )]
