@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from archive.schema import MIGRATIONS, SCHEMA_VERSION
+from archive.search.schema import create_watches
+
 from archive.models import Article
 from archive.pipeline import add_article
 from archive.schema import open_archive
@@ -190,13 +193,16 @@ def test_the_feed_never_replaces_a_link_a_fifo_or_a_directory(archive, tmp_path)
     assert (tmp_path / "fifo.atom").is_fifo()
 
 
+WATCHES_SCHEMA = next(m.version for m in MIGRATIONS if create_watches in m.steps)
+
+
 def test_an_archive_from_before_watches_gets_the_table_when_opened(archive, tmp_path):
     older = tmp_path / "older.db"
     shutil.copy(archive.path, older)
     with sqlite3.connect(older) as conn:
         conn.execute("DROP TABLE watches")
-        conn.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(WATCHES_SCHEMA - 1)])
     assert mfa("watch", "list", "--db", str(older), cwd=tmp_path).returncode == 0
     assert mfa("watch", "add", "w", "Галузин", "--db", str(older), cwd=tmp_path).returncode == 0
     with sqlite3.connect(older) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("7",)
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)

@@ -34,8 +34,8 @@ INTERNAL_TABLES = ("raw_pages", "zstd_dicts", "exports", "http_cache", "frontier
 def archive(tmp_path_factory):
     built = build_web_archive(tmp_path_factory.mktemp("secure") / "archive.db")
     with sqlite3.connect(built.path) as conn:  # a path an export would record: it must never be shown
-        conn.execute("INSERT INTO exports (prefix, path, format, by_story, exported_at, rows, schema_version) "
-                     "VALUES ('/srv/private/articles', '/srv/private/articles.jsonl', 'jsonl', 0, '2026-01-01', 1, 1)")
+        conn.execute("INSERT INTO exports (path, format, by_story, exported_at, rows, schema_version) "
+                     "VALUES ('/srv/private/articles.jsonl', 'jsonl', 0, '2026-01-01', 1, 1)")
     return built
 
 
