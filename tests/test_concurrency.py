@@ -19,6 +19,8 @@ from tests.support.hostile import mirror_config
 from tests.conftest import REPO
 from tests.test_crashes import count_articles
 
+pytestmark = pytest.mark.slow
+
 GENERATED = 300
 
 

@@ -1,7 +1,7 @@
 """SIGKILL the crawl at random points, many during database writes: the archive stays
 sound after every kill and the next run completes it, with nothing lost or duplicated.
 
-Run alone with `pytest -m crashes`; bench/faults.py does the same with 20 kills.
+Slow (the `slow` marker: `pytest -m slow`); bench/faults.py does the same with 20 kills.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tests.support.hostile import mirror_config
 from archive.schema import open_archive
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.crashes
+pytestmark = pytest.mark.slow
 
 GENERATED = 300
 KILLS = 5

@@ -113,6 +113,7 @@ def test_scheduler_fires_repeatedly_in_subprocesses_and_stops_on_sigterm(tmp_pat
     assert statuses[:2] == ["ok", "ok"]
 
 
+@pytest.mark.slow  # an interrupted run, then two whole runs of ~470 articles
 def test_sigterm_mid_crawl_loses_and_half_writes_nothing(tmp_path):
     db = tmp_path / "archive.db"
     with Mirror(state="day1", generated=400) as big:
