@@ -1,5 +1,11 @@
 """A crawl writing while searches, exports and `status` run on the same archive in other
-processes: nobody sees "database is locked" or a torn read; a second crawl exits 75."""
+processes: nobody sees "database is locked" or a torn read; a second crawl exits 75.
+
+The crawl is paced by an ArticleGate, so the readers provably meet a running crawl: while the
+gate is not open, only the article pages it admits are served, far fewer than the crawl needs,
+so the crawl cannot finish, holds its lock and keeps its runs marked running. Slow (the
+`slow` marker: `pytest -m slow`).
+"""
 
 from __future__ import annotations
 
@@ -14,12 +20,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.mirrors import make_mirror as Mirror
-from tests.support.hostile import mirror_config
 from tests.conftest import REPO
-from tests.test_crashes import count_articles
+from tests.support.gate import ArticleGate
+from tests.support.hostile import mirror_config
+from tests.support.mirrors import make_mirror as Mirror
+from tests.support.processes import count_articles, wait_for
+
+pytestmark = pytest.mark.slow
 
 GENERATED = 300
+FIRST = 10  # article pages served before the readers start
+ROUNDS = 3  # rounds of search, export and status while the gate still paces the crawl
+PER_ROUND = 20  # article pages admitted at the start of each of those rounds
+# FIRST + ROUNDS * PER_ROUND = 70 article pages of the ~360 the crawl needs: it cannot finish.
 
 
 def _start(*args: str, cwd: Path) -> subprocess.Popen:
@@ -65,33 +78,52 @@ class SnapshotReader(threading.Thread):
             self.torn.append(f"{articles} articles, {indexed} indexed, {without_raw} without their raw page")
 
 
+def _round(db: Path, work: Path, number: int) -> list[tuple[str, subprocess.CompletedProcess]]:
+    """One search, one export and one status, run at once against the archive."""
+    batch = {
+        "search": _start("search", "--db", str(db), "--all", "--json", "--limit", "5", "Россия", cwd=work),
+        "export": _start("export", "--db", str(db), "--all", "--format", "jsonl", "--out", str(work / f"e{number}.jsonl"), cwd=work),
+        "status": _start("status", "--db", str(db), "--json", cwd=work),
+    }
+    done = []
+    for name, proc in batch.items():
+        out, err = proc.communicate(timeout=120)
+        done.append((name, subprocess.CompletedProcess(proc.args, proc.returncode, out, err)))
+    return done
+
+
 @pytest.fixture(scope="module")
 def contended(tmp_path_factory):
     """One crawl of 360 pages, with other commands run against its archive all along."""
     work = tmp_path_factory.mktemp("concurrency")
     db = work / "archive.db"
-    with Mirror(state="day1", generated=GENERATED) as mirror:
+    gate = ArticleGate(allowed=FIRST)
+    with Mirror(state="day1", generated=GENERATED, gate=gate) as mirror:
         config = mirror_config(mirror.base_urls, work / "sources.toml", hostile=False)
         crawl = _start("crawl", "--quiet", "--db", str(db), "--config", str(config), cwd=work)
-        while count_articles(db) == 0 and crawl.poll() is None:
-            time.sleep(0.05)
-        second = _start("crawl", "--quiet", "--db", str(db), "--config", str(config), cwd=work)
         reader = SnapshotReader(db)
-        reader.start()
-        readers: list[tuple[str, subprocess.CompletedProcess]] = []
-        rounds = 0
-        while crawl.poll() is None:
-            rounds += 1
-            batch = {
-                "search": _start("search", "--db", str(db), "--all", "--json", "--limit", "5", "Россия", cwd=work),
-                "export": _start("export", "--db", str(db), "--all", "--format", "jsonl", "--out", str(work / f"e{rounds}.jsonl"), cwd=work),
-                "status": _start("status", "--db", str(db), "--json", cwd=work),
-            }
-            for name, proc in batch.items():
-                out, err = proc.communicate(timeout=120)
-                readers.append((name, subprocess.CompletedProcess(proc.args, proc.returncode, out, err)))
+        try:
+            wait_for(lambda: count_articles(db) > 0, "the crawl storing its first article", proc=crawl)
+            # The crawl holds the lock until the gate opens, so the second one meets it whenever it starts.
+            second = _start("crawl", "--quiet", "--db", str(db), "--config", str(config), cwd=work)
+            second_out, second_err = second.communicate(timeout=120)
+            reader.start()
+            readers: list[tuple[str, subprocess.CompletedProcess]] = []
+            for number in range(1, ROUNDS + 1):
+                gate.grant(PER_ROUND)  # the crawl writes while this round reads
+                readers += _round(db, work, number)
+            wait_for(lambda: reader.reads >= 10, "ten reads by the reader thread")
+            gate.open()
+            rounds = ROUNDS
+            while crawl.poll() is None:  # and more rounds while it writes at full speed, until it ends
+                rounds += 1
+                readers += _round(db, work, rounds)
+        except BaseException:
+            crawl.kill()
+            raise
+        finally:
+            gate.open()
         crawl_out, crawl_err = crawl.communicate(timeout=300)
-        second_out, second_err = second.communicate(timeout=60)
         reader.stop.set()
         reader.join(timeout=10)
     yield {

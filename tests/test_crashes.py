@@ -1,7 +1,20 @@
-"""SIGKILL the crawl at random points, many during database writes: the archive stays
-sound after every kill and the next run completes it, with nothing lost or duplicated.
+"""SIGKILL the crawl at chosen and at random points, many inside database writes: the archive
+stays sound after every kill and the next run completes it, with nothing lost or duplicated.
 
-Run alone with `pytest -m crashes`; bench/faults.py does the same with 20 kills.
+Every kill is certain to land on a crawl that is still running, and where it was aimed:
+
+- "after-n-articles" and "in-transaction" kills stop the crawl process at an exact SQL
+  statement (the pause hook of tests/support/instrument/sitecustomize.py): after its n-th new
+  article is committed, or inside the write transaction of its n-th article. The process
+  says so in a marker file and sleeps; only then is it killed. Each run has hundreds of
+  articles left to store and n <= 12, so the point is always reached.
+- "random-delay" kills come 0.3-4 s after the start, anywhere (start-up, listings, writes,
+  mid-statement). An ArticleGate holds the mirror's article pages after a random 1-12 of
+  them, so the run cannot finish before the kill (it needs hundreds more). A held request
+  times out only after the crawler's 10 s DOWNLOAD_TIMEOUT, counted from after the start,
+  and even then the next article page is held again.
+
+Slow (the `slow` marker: `pytest -m slow`); bench/faults.py does the same with 20 kills.
 """
 
 from __future__ import annotations
@@ -19,15 +32,18 @@ from pathlib import Path
 import pytest
 
 from archive.ops.check import find_problems
-from tests.support.mirrors import make_mirror as Mirror
-from tests.support.hostile import mirror_config
 from archive.schema import open_archive
 from tests.conftest import REPO
+from tests.support.gate import ArticleGate
+from tests.support.hostile import mirror_config
+from tests.support.mirrors import make_mirror as Mirror
+from tests.support.processes import count_articles, instrumented_env, read_marker, wait_for, write_lock_held
 
-pytestmark = pytest.mark.crashes
+pytestmark = pytest.mark.slow
 
 GENERATED = 300
 KILLS = 5
+MODES = ("after-n-articles", "in-transaction", "random-delay")  # kill i uses MODES[i % 3]
 POLL_S = 0.01
 
 
@@ -35,61 +51,68 @@ POLL_S = 0.01
 class Kill:
     """One SIGKILL: when, how many articles the archive held, whether a write was under way."""
 
-    mode: str  # "after-n-articles" or "random-delay"
+    mode: str  # one of MODES
     after_s: float
     articles_before: int
     articles_after: int
-    writing: bool  # the WAL grew or an article appeared in the last poll before the kill
+    # The archive's write lock was held (a write transaction open): for a paused process, at
+    # the kill itself; for a random-delay kill, a moment before it (the process still ran).
+    writing: bool
     problems: list[str]
+    aimed: int | None = None  # the n of an after-n-articles or in-transaction kill
+    paused_at: dict | None = None  # what the paused process was about to run (its marker)
 
 
-def start_crawl(config: Path, db: Path) -> subprocess.Popen:
+def start_crawl(config: Path, db: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "archive", "crawl", "--quiet", "--db", str(db), "--config", str(config)],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=REPO, env=env or {**os.environ, "PYTHONPATH": str(REPO)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
 
-def count_articles(db: Path) -> int:
-    """Articles committed so far, read as any other process would (0 before the schema exists)."""
-    if not db.exists():
-        return 0
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:
-        return 0
+def _killed(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
 
 
-def _wal_size(db: Path) -> int:
-    wal = Path(f"{db}-wal")
-    return wal.stat().st_size if wal.exists() else 0
+def kill_once(config: Path, db: Path, rng: random.Random, mode: str, gate: ArticleGate) -> Kill:
+    """Start a crawl and SIGKILL it at a point chosen by `mode` (see the module docstring).
 
-
-def kill_once(config: Path, db: Path, rng: random.Random, mode: str) -> Kill | None:
-    """Start a crawl and SIGKILL it: right after a random number of new articles appear, or
-    after a random delay. None if the crawl finished before the kill came."""
+    Fails the test if the crawl ends before the kill: then a kill would silently be missing.
+    """
     before = count_articles(db)
-    target = before + rng.randint(1, 12)
-    delay = rng.uniform(0.3, 4.0)
-    proc = start_crawl(config, db)
+    aimed = rng.randint(1, 12)
+    if mode == "random-delay":
+        gate.limit(rng.randint(1, 12))
+        delay = rng.uniform(0.3, 4.0)
+        proc = start_crawl(config, db)
+        started = time.monotonic()
+        try:
+            # Polls a clock, not the crawl: the gate keeps the crawl running however late this is.
+            wait_for(lambda: time.monotonic() - started >= delay, "the random delay", proc=proc, interval=POLL_S)
+            writing = write_lock_held(db)
+        finally:
+            _killed(proc)
+            gate.open()
+        return Kill(mode, time.monotonic() - started, before, count_articles(db), writing, consistency_problems(db))
+    marker = db.with_name(f"pause-{os.getpid()}.json")
+    marker.unlink(missing_ok=True)
+    pause = {"marker": marker, "mode": "after" if mode == "after-n-articles" else "inside", "articles": aimed,
+             # Where in the article's transaction: 0 is its INSERT, before it runs; every statement,
+             # trigger statements included, counts; past the last one the pause is at COMMIT.
+             "step": rng.randint(0, 60)}
+    proc = start_crawl(config, db, instrumented_env(pause=pause))
     started = time.monotonic()
-    last_count, last_wal, writing = before, _wal_size(db), False
-    while proc.poll() is None:
-        time.sleep(POLL_S)
-        count, wal = count_articles(db), _wal_size(db)
-        writing = count != last_count or wal != last_wal
-        last_count, last_wal = count, wal
-        due = count >= target if mode == "after-n-articles" else time.monotonic() - started >= delay
-        if due:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            return Kill(mode, time.monotonic() - started, before, count_articles(db), writing, consistency_problems(db))
-    return None
+    try:
+        paused_at = wait_for(lambda: read_marker(marker), f"the crawl pausing ({mode}, n={aimed})", proc=proc)
+        # The process now sleeps inside the hook and cannot run another statement: whatever the
+        # probe sees is the state the kill leaves it in.
+        writing = write_lock_held(db)
+    finally:
+        _killed(proc)
+    return Kill(mode, time.monotonic() - started, before, count_articles(db), writing, consistency_problems(db),
+                aimed, paused_at)
 
 
 def consistency_problems(db: Path) -> list[str]:
@@ -162,19 +185,18 @@ class CrashSeries:
 
 
 def crash_series(work: Path, kills: int, seed: int, generated: int = GENERATED) -> CrashSeries:
-    """A reference crawl, then `kills` killed crawls and one to completion on another archive."""
+    """A reference crawl, then `kills` killed crawls and one to completion on another archive.
+
+    Each killed run stores at most 12 new articles, so with `generated` pages there are always
+    hundreds left: a kill never meets a finished crawl (it would fail the test, not be skipped).
+    """
     rng = random.Random(seed)
     db, reference_db = work / "archive.db", work / "reference.db"
-    with Mirror(state="day1", generated=generated) as mirror:
+    gate = ArticleGate()  # open, except while a random-delay run is under way
+    with Mirror(state="day1", generated=generated, gate=gate) as mirror:
         config = mirror_config(mirror.base_urls, work / "sources.toml", hostile=False)
         assert start_crawl(config, reference_db).wait(timeout=300) == 0
-        done: list[Kill] = []
-        modes = ["after-n-articles", "random-delay"]
-        while len(done) < kills:
-            kill = kill_once(config, db, rng, modes[len(done) % 2])
-            if kill is None:
-                break  # the archive is complete: no run left to kill
-            done.append(kill)
+        done = [kill_once(config, db, rng, MODES[n % len(MODES)], gate) for n in range(kills)]
         assert start_crawl(config, db).wait(timeout=300) == 0
     conn = sqlite3.connect(db)
     rows = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
@@ -196,6 +218,20 @@ def test_every_kill_leaves_a_sound_archive(series):
 def test_some_kills_hit_writes(series):
     assert sum(k.writing for k in series.kills) >= 2, series.kills
     assert any(k.articles_after > k.articles_before for k in series.kills)
+
+
+def test_each_aimed_kill_lands_where_it_was_aimed(series):
+    """After n articles: exactly n more, no write open. Inside the n-th article's transaction:
+    the write lock held, and that article rolled back with the process (n - 1 more)."""
+    modes = [k.mode for k in series.kills]
+    assert modes.count("in-transaction") >= 2 and modes.count("after-n-articles") >= 2, modes
+    for kill in series.kills:
+        if kill.mode == "after-n-articles":
+            assert not kill.paused_at["in_transaction"] and not kill.writing, kill
+            assert kill.articles_after == kill.articles_before + kill.aimed, kill
+        elif kill.mode == "in-transaction":
+            assert kill.paused_at["in_transaction"] and kill.writing, kill
+            assert kill.articles_after == kill.articles_before + kill.aimed - 1, kill
 
 
 def test_the_next_run_completes_the_set_exactly(series):

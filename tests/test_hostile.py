@@ -2,16 +2,18 @@
 reason, and never followed off the configured hosts; Retry-After is obeyed.
 
 One real crawl (subprocess, real Scrapy, real HTTP) meets all the cases of
-`archive.mirror.hostile`; the tests read its archive, its output and the mirror's access log.
+`tests.support.hostile`; the tests read its archive, its output and the mirror's access log.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +26,12 @@ from tests.support.hostile import (
     CASES,
     RETRY_AFTER_S,
     TRAP_HOST,
+    hostile_answers_logged,
     mirror_config,
     observed_outcome,
 )
 from tests.conftest import REPO
+from tests.support.processes import instrumented_env, wait_for
 
 # The crawl's own peak memory; a decompressed gzip bomb (256 MiB) or 50 MB page held whole would pass it.
 PEAK_RSS_LIMIT = 450 * 1024 * 1024
@@ -39,47 +43,34 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
-    peak_rss: int  # bytes, of this process alone (its VmHWM)
-
-
-def _peak_rss_of(pid: int, done: threading.Event, peak: list[int]) -> None:
-    """Poll the process's own resident-set high-water mark (VmHWM) until it exits.
-
-    ru_maxrss from wait4 is no use here: Linux carries the parent's peak across fork and
-    exec, so a child of a large pytest process would report pytest's memory.
-    """
-    status = Path(f"/proc/{pid}/status")
-    while not done.is_set():
-        try:
-            for line in status.read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak[0] = max(peak[0], int(line.split()[1]) * 1024)
-        except (OSError, ValueError):
-            return
-        done.wait(0.02)
+    peak_rss: int  # bytes, of this process alone (its VmHWM at exit; 0 if it did not exit normally)
 
 
 def run_measured(*args: str, cwd: Path = REPO, timeout: float = 300) -> Measured:
-    """Run `mfa-archive ARGS` in a subprocess and measure that child's peak RSS."""
+    """Run `mfa-archive ARGS` in a subprocess and measure that child's peak RSS.
+
+    The child reads its own VmHWM (resident-set high-water mark) as it exits (the peak_rss
+    hook of tests/support/instrument), so no peak is missed between samples. ru_maxrss from
+    wait4 is no use here: Linux carries the parent's peak across fork and exec, so a child of
+    a large pytest process would report pytest's memory.
+    """
     out = cwd / f".out-{os.getpid()}-{threading.get_ident()}"
     err = out.with_suffix(".err")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    peaks = Path(tempfile.mkdtemp(prefix="peak-rss-"))
+    env = instrumented_env(peak_rss_dir=peaks)
     with open(out, "w") as stdout, open(err, "w") as stderr:
         proc = subprocess.Popen([sys.executable, "-m", "archive", *args], cwd=cwd, env=env, stdout=stdout, stderr=stderr)
-        done, peak = threading.Event(), [0]
-        watcher = threading.Thread(target=_peak_rss_of, args=(proc.pid, done, peak), daemon=True)
-        watcher.start()
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        finally:
-            done.set()
-            watcher.join()
-    result = Measured(proc.returncode, out.read_text(), err.read_text(), peak[0])
+    peak_file = peaks / str(proc.pid)
+    result = Measured(proc.returncode, out.read_text(), err.read_text(),
+                      int(peak_file.read_text()) if peak_file.exists() else 0)
     out.unlink()
     err.unlink()
+    shutil.rmtree(peaks)
     return result
 
 
@@ -107,8 +98,19 @@ class Trap:
             conn.close()
 
     def close(self) -> None:
+        """Stop listening. Call it after the crawl exited: the kernel completes a connection's
+        handshake without waiting for accept(), so every connection the crawl made is accepted
+        by now or waiting in the backlog, which is drained here; none goes unrecorded."""
         self._stop.set()
         self._thread.join(timeout=2)
+        self._socket.setblocking(False)
+        while True:
+            try:
+                conn, peer = self._socket.accept()
+            except OSError:  # BlockingIOError: the backlog is empty
+                break
+            self.connections.append(peer)
+            conn.close()
         self._socket.close()
 
 
@@ -136,6 +138,7 @@ def hostile(tmp_path_factory) -> HostileRun:
             result = run_measured("crawl", "--db", str(db), "--config", str(config), cwd=work)
         finally:
             trap.close()
+        wait_for(hostile_answers_logged, "the mirror logging every hostile request")
         yield HostileRun(mirror, db, result, mirror.access_log, trap)
 
 
@@ -234,5 +237,6 @@ def test_the_next_run_does_not_ask_again_before_the_pause(hostile, tmp_path):
     config = mirror_config(hostile.mirror.base_urls, tmp_path / "sources.toml")
     again = run_measured("crawl", "--db", str(hostile.db), "--config", str(config), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
+    wait_for(hostile_answers_logged, "the mirror logging every hostile request")
     asked = [e.path for e in hostile.mirror.access_log if e.kind == "article"]
     assert asked == []

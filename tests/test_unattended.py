@@ -8,14 +8,16 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.support.mirrors import make_mirror as Mirror
 from archive.ops.runlock import crawl_lock
+from crawler.settings import CONCURRENT_REQUESTS
 from tests.conftest import REPO, crawl_args, run_cli
+from tests.support.gate import ArticleGate
+from tests.support.mirrors import make_mirror as Mirror
+from tests.support.processes import count_articles, instrumented_env, wait_for
 
 
 def _consistent(db: Path) -> sqlite3.Connection:
@@ -74,12 +76,13 @@ def test_scheduler_refuses_unknown_source(tmp_path):
     assert result.returncode == 2 and "unknown source 'ria'" in result.stderr
 
 
-def _start_scheduler(mirror, db: Path, every: float, *extra: str) -> subprocess.Popen:
+def _start_scheduler(mirror, db: Path, every: float, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     args = [sys.executable, "-m", "archive", "schedule", "--db", str(db), "--every", str(every), *extra]
     for name, url in mirror.base_urls.items():
         args += ["--base-url", f"{name}={url}"]
     return subprocess.Popen(
-        args, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        args, cwd=REPO, env=env or {**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 
@@ -99,9 +102,7 @@ def test_scheduler_fires_repeatedly_in_subprocesses_and_stops_on_sigterm(tmp_pat
     db = tmp_path / "archive.db"
     proc = _start_scheduler(mirror, db, 2, "--source", "newsru")
     try:
-        deadline = time.monotonic() + 120
-        while _finished_runs(db) < 2 and time.monotonic() < deadline:
-            time.sleep(0.5)
+        wait_for(lambda: _finished_runs(db) >= 2, "two runs finished", proc=proc, interval=0.2)
         assert _finished_runs(db) >= 2
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -113,23 +114,41 @@ def test_scheduler_fires_repeatedly_in_subprocesses_and_stops_on_sigterm(tmp_pat
     assert statuses[:2] == ["ok", "ok"]
 
 
+# Article pages the mirror serves before it holds the rest, in the SIGTERM test: enough for
+# the 20 it waits for, a tenth of the ~470 a whole run stores. The scheduler crawls one
+# source at a time; the gate counts pages of both.
+ADMITTED = 40
+
+
+def _crawl_handled_sigterm(log: Path) -> bool:
+    """True once the scheduler's crawl process (not the scheduler) has run its SIGTERM handler."""
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return any(line.split()[1:2] == ["crawl"] for line in lines)
+
+
+@pytest.mark.slow  # an interrupted run, then two whole runs of ~470 articles
 def test_sigterm_mid_crawl_loses_and_half_writes_nothing(tmp_path):
+    """Deterministic: an ArticleGate serves ADMITTED article pages and holds the next, so the
+    crawl provably runs (it needs ~470) when SIGTERM comes. The held page is let go only once
+    the crawl process's SIGTERM handler has run (the sigterm_log hook says so): Scrapy then
+    finishes the requests already in its downloader (at most CONCURRENT_REQUESTS, stuck
+    behind the held one) and schedules nothing new. So the scheduler's runs store at least
+    the 20 waited for and at most ADMITTED + CONCURRENT_REQUESTS articles."""
     db = tmp_path / "archive.db"
-    with Mirror(state="day1", generated=400) as big:
-        proc = _start_scheduler(big, db, 3600)  # first run starts at once
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if db.exists():
-                try:
-                    conn = sqlite3.connect(db, timeout=30)
-                    stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-                    conn.close()
-                except sqlite3.OperationalError:
-                    stored = 0
-                if stored >= 20:
-                    break
-            time.sleep(0.2)
-        proc.send_signal(signal.SIGTERM)
+    handled = tmp_path / "sigterm-handled.log"
+    gate = ArticleGate(allowed=ADMITTED)
+    with Mirror(state="day1", generated=400, gate=gate) as big:
+        proc = _start_scheduler(big, db, 3600, env=instrumented_env(sigterm_log=handled))  # first run starts at once
+        try:
+            wait_for(lambda: count_articles(db) >= 20, "20 articles stored", proc=proc)
+            assert gate.wait_until_holding(timeout=120), "the crawl reaches a held article page"
+            proc.send_signal(signal.SIGTERM)
+            wait_for(lambda: _crawl_handled_sigterm(handled), "the crawl process handling SIGTERM", proc=proc)
+        except BaseException:
+            proc.kill()
+            raise
+        finally:
+            gate.open()
         proc.communicate(timeout=120)
         assert proc.returncode == 0
         conn = _consistent(db)
@@ -142,6 +161,7 @@ def test_sigterm_mid_crawl_loses_and_half_writes_nothing(tmp_path):
     urls = {u for (u,) in _consistent(db).execute("SELECT url FROM articles")}
     expected = {u for (u,) in sqlite3.connect(reference).execute("SELECT url FROM articles")}
     assert 20 <= interrupted < len(expected)
+    assert interrupted <= ADMITTED + CONCURRENT_REQUESTS
     assert urls == expected
 
 

@@ -15,9 +15,11 @@ No case makes the mirror contact anything: redirects only *name* other hosts.
 from __future__ import annotations
 
 import functools
+import select
 import socket
 import sqlite3
 import struct
+import threading
 import time
 import zlib
 from dataclasses import dataclass
@@ -35,8 +37,12 @@ from archive.demo.snapshot import Resource, SiteSnapshot
 HOSTILE_SITE = "newsru"
 TRAP_HOST = "127.0.0.2"  # a loopback address that is not the mirror's: a redirect target nobody may reach
 PUBLISHED = "2026-04-20T09:00:00+03:00"
-SLEEP_PAST_TIMEOUT_S = 12.0  # longer than the crawler's loopback DOWNLOAD_TIMEOUT (10 s)
-DRIP_MAX_S = 40.0  # the drip gives up on its own if nobody hangs up
+# The timeout and slow-drip cases never complete their answer: they hold the connection until
+# the client hangs up, so the crawler's own timeout (DOWNLOAD_TIMEOUT, 10 s on loopback) is the
+# only way they can end, however busy the machine. After this long they give up and close
+# (a crawler without a timeout would then see a truncated answer, and the test would fail).
+HOLD_LIMIT_S = 120.0
+DRIP_DECLARED_BYTES = 1_000_000  # the Content-Length the drip announces and never reaches
 BOMB_BYTES = 256 * 1024 * 1024  # decompressed size of the gzip bomb (about 250 KB on the wire)
 HUGE_BYTES = 50 * 1024 * 1024
 MANY_LINKS = 100_000
@@ -82,10 +88,11 @@ CASES: tuple[HostileCase, ...] = (
                 f"429 with Retry-After: {RETRY_AFTER_TOO_LONG_S} (beyond the run's budget)"),
     HostileCase("http-403", _article_path("http-403"), "failed:blocked (HTTP 403)", "403 Forbidden"),
     HostileCase("antibot-stub", _article_path("antibot-stub"), "failed:antibot-stub", "a JavaScript challenge page"),
-    HostileCase("timeout", _article_path("timeout"), "failed:timed out", f"no answer for {SLEEP_PAST_TIMEOUT_S:.0f} s"),
+    HostileCase("timeout", _article_path("timeout"), "failed:timed out", "no answer at all until the client hangs up"),
     HostileCase("connection-reset", _article_path("connection-reset"), "failed:connection lost",
                 "the connection is reset before any answer"),
-    HostileCase("slow-drip", _article_path("slow-drip"), "failed:timed out", "one byte per second"),
+    HostileCase("slow-drip", _article_path("slow-drip"), "failed:timed out",
+                "one byte per second, never reaching its Content-Length"),
     HostileCase("truncated", _article_path("truncated"), "failed:truncated response",
                 "Content-Length larger than the body sent"),
     HostileCase("gzip-bomb", _article_path("gzip-bomb"), "failed:too large",
@@ -165,9 +172,21 @@ def _fail_then_serve(status: int, retry_after: int, page: bytes) -> Behaviour:
     return behaviour
 
 
-def _sleep_past_timeout(handler: BaseHTTPRequestHandler) -> int:
-    time.sleep(SLEEP_PAST_TIMEOUT_S)
-    return _send(handler, 200, b"too late")
+def _hung_up(handler: BaseHTTPRequestHandler, wait_s: float) -> bool:
+    """Wait up to `wait_s` for the client to close the connection; True once it has."""
+    try:
+        readable, _, _ = select.select([handler.connection], [], [], wait_s)
+        return bool(readable) and handler.connection.recv(1024) == b""
+    except OSError:
+        return True
+
+
+def _never_answer(handler: BaseHTTPRequestHandler) -> int:
+    """Read the request, answer nothing, and hold the connection until the client gives up."""
+    deadline = time.monotonic() + HOLD_LIMIT_S
+    while time.monotonic() < deadline and not _hung_up(handler, 1.0):
+        pass
+    return 0
 
 
 def _reset(handler: BaseHTTPRequestHandler) -> int:
@@ -178,16 +197,19 @@ def _reset(handler: BaseHTTPRequestHandler) -> int:
 
 
 def _drip(handler: BaseHTTPRequestHandler) -> int:
-    """Headers at once, then one byte per second until the client hangs up."""
+    """Headers at once, then one byte per second until the client hangs up; the body never
+    reaches its declared length, so only the client's timeout can end the download."""
+    deadline = time.monotonic() + HOLD_LIMIT_S
     try:
         handler.send_response(200)
         handler.send_header("Content-Type", "text/html; charset=utf-8")
-        handler.send_header("Content-Length", str(int(DRIP_MAX_S)))
+        handler.send_header("Content-Length", str(DRIP_DECLARED_BYTES))
         handler.end_headers()
-        for _ in range(int(DRIP_MAX_S)):
+        while time.monotonic() < deadline:
             handler.wfile.write(b"x")
             handler.wfile.flush()
-            time.sleep(1)
+            if _hung_up(handler, 1.0):
+                break
     except OSError:
         pass
     return 200
@@ -238,6 +260,31 @@ def gzip_bomb() -> bytes:
 
 def _redirect(location: str) -> Behaviour:
     return _static(302, b"", {"Location": location})
+
+
+# The mirror logs a behaviour's request after the behaviour returns (only then is its status
+# known), so a crawl can exit a moment before its last hostile request is logged, e.g. one it
+# gave up on. The threads answering hostile requests are kept here, so a test can wait until
+# all of them have ended (and so been logged) before it reads the access log.
+_answering: list[threading.Thread] = []
+_answering_lock = threading.Lock()
+
+
+def _tracked(behaviour: Behaviour) -> Behaviour:
+    def answer(handler: BaseHTTPRequestHandler) -> int:
+        with _answering_lock:
+            _answering.append(threading.current_thread())
+        return behaviour(handler)
+
+    return answer
+
+
+def hostile_answers_logged() -> bool:
+    """True when every hostile request that reached the mirror has been answered and logged:
+    its handler thread has ended, and the mirror logs a request before that thread ends."""
+    with _answering_lock:
+        _answering[:] = [thread for thread in _answering if thread.is_alive()]
+        return not _answering
 
 
 # ---------------------------------------------------------------- bodies
@@ -324,7 +371,7 @@ def add_hostile_resources(snapshot: SiteSnapshot) -> None:
         "http-429-too-long": _static(429, b"Slow down", {"Retry-After": str(RETRY_AFTER_TOO_LONG_S)}),
         "http-403": _static(403, b"<html><body><h1>403 Forbidden</h1></body></html>"),
         "antibot-stub": _static(200, ANTIBOT_STUB),
-        "timeout": _sleep_past_timeout,
+        "timeout": _never_answer,
         "connection-reset": _reset,
         "slow-drip": _drip,
         "truncated": _truncated(_article_page(snapshot, "truncated", 2)),
@@ -343,8 +390,8 @@ def add_hostile_resources(snapshot: SiteSnapshot) -> None:
         "robots-disallowed": _static(200, _article_page(snapshot, "robots-disallowed", 5)),
     }
     for name, behaviour in behaviours.items():
-        snapshot.behaviours[_article_path(name)] = behaviour
-    snapshot.behaviours["/world/hostile-redirect-loop-b/"] = _redirect(base + _article_path("redirect-loop"))
+        snapshot.behaviours[_article_path(name)] = _tracked(behaviour)
+    snapshot.behaviours["/world/hostile-redirect-loop-b/"] = _tracked(_redirect(base + _article_path("redirect-loop")))
     snapshot.resources["/hostile/links"] = Resource(_many_links_page(snapshot), "text/html; charset=utf-8", "section")
     robots = snapshot.resources["/robots.txt"]
     snapshot.resources["/robots.txt"] = Resource(

@@ -6,21 +6,31 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive.demo.server import Mirror
+from archive.demo.snapshot import SiteSnapshot
 from tests.support import generated as generated_pages
 from tests.support import hostile as hostile_cases
 from tests.support import seeds
+from tests.support.gate import ArticleGate
 
 
 def make_mirror(
     state: str = "day1", *, seeds_dir: Path | None = None, generated: int = 0, hostile: bool = False,
-    ports: dict[str, int] | None = None,
+    ports: dict[str, int] | None = None, gate: ArticleGate | None = None,
 ) -> Mirror:
-    """A Mirror with the seed pages of `seeds_dir` rendered in, `generated` synthetic pages
-    and, with `hostile`, every hostile response of tests.support.hostile."""
+    """A Mirror with the seed pages of `seeds_dir` rendered in, `generated` synthetic pages,
+    with `hostile` every hostile response of tests.support.hostile, and with `gate` its
+    article pages paced by that ArticleGate."""
+    hooks = [hook for hook in (hostile_cases.add_hostile_resources if hostile else None,
+                               gate.decorate if gate else None) if hook]
+
+    def decorate(snapshot: SiteSnapshot) -> None:
+        for hook in hooks:
+            hook(snapshot)
+
     return Mirror(
         state,
         entries=seeds.load_seed_entries(Path(seeds_dir)) if seeds_dir else (),
         generated=generated_pages.generated_entries(generated),
-        decorate=hostile_cases.add_hostile_resources if hostile else None,
+        decorate=decorate if hooks else None,
         ports=ports,
     )
