@@ -41,15 +41,17 @@ import sqlite_utils  # noqa: E402, F401
 import trafilatura  # noqa: E402
 
 import crawler.run  # noqa: E402
-from archive.config import DEFAULT_SOURCES, load_config  # noqa: E402
+from archive.config import load_config  # noqa: E402
+from tests.support.mirrors import mirror_sources_text  # noqa: E402
 from archive.schema import open_archive  # noqa: E402
 from archive.store.rawpages import load_raw  # noqa: E402
 from crawler.run import run_crawl  # noqa: E402
 
 
 def bench_config(tmp: Path) -> Path:
-    """The default sources file, reading every child sitemap (generated pages sit in old ones)."""
-    text = re.sub(r"max_child_sitemaps = \d+", "max_child_sitemaps = 50", DEFAULT_SOURCES.read_text(encoding="utf-8"))
+    """The mirror's sources file (tests.support.mirrors), reading every child sitemap (generated
+    pages sit in old ones)."""
+    text = re.sub(r"max_child_sitemaps = \d+", "max_child_sitemaps = 50", mirror_sources_text())
     path = tmp / "sources.toml"
     path.write_text(text, encoding="utf-8")
     return path

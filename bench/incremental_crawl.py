@@ -24,13 +24,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from archive.demo.server import Mirror  # noqa: E402
+from tests.support.mirrors import mirror_sources  # noqa: E402
 
 KINDS = ("robots", "feed", "sitemap", "section", "article", "other")
 DISALLOWED = {"tass": ("/search", "/preview/", "/n/", "/api", "/video/"), "newsru": ("/search/",)}
 
 
 def crawl(mirror: Mirror, db: Path) -> int:
-    args = [sys.executable, "-m", "archive", "crawl", "--quiet", "--db", str(db)]
+    args = [sys.executable, "-m", "archive", "crawl", "--quiet", "--db", str(db), "--config", str(mirror_sources(db.parent))]
     for name, url in mirror.base_urls.items():
         args += ["--base-url", f"{name}={url}"]
     return subprocess.run(args, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=600).returncode

@@ -71,12 +71,13 @@ def _progress_loop(report: CrawlReport):
 
 def run_crawl(
     config: Config, sources: list[Source], db_path: str | Path, *, log_file: str | Path | None = None,
-    progress: bool = False,
+    progress: bool = False, backfill_days: int | None = None,
 ) -> CrawlReport:
     """Crawl `sources` into the archive at `db_path` and return what happened per source.
 
     A crawl stopped by a signal is reported as interrupted; one stopped because the disk is
     full, as failed with that cause (`report.stopped`). Either way the run rows say so.
+    `backfill_days`: read the sitemaps that far back in this run (see CrawlState).
     """
     from crawler.spiders.archive_spider import ArchiveSpider
 
@@ -87,7 +88,7 @@ def run_crawl(
         report.add(source.name, source.host)
     logger.info("crawl started: %s", ", ".join(f"{s.name} ({s.base_url})" for s in sources))
     try:
-        state = CrawlState(db)
+        state = CrawlState(db, first_run_days=config.crawl.first_run_days, backfill_days=backfill_days)
         started = time.monotonic()
         run_ids = start_runs(db, report)
         process = CrawlerProcess(scrapy_settings(config, sources))

@@ -65,8 +65,11 @@ def offline_wrapper() -> list[str]:
 
 
 def crawl_args(mirror, db: Path, *extra: str) -> list[str]:
-    """`crawl` arguments that point every configured source at the mirror."""
-    args = ["crawl", "--db", str(db)]
+    """`crawl` arguments that point every configured source at the mirror (with the sources
+    file of tests.support.mirrors, whose first crawl reads the mirror's whole sitemaps)."""
+    from tests.support.mirrors import mirror_sources
+
+    args = ["crawl", "--db", str(db), "--config", str(mirror_sources(Path(db).parent))]
     for name, url in mirror.base_urls.items():
         args += ["--base-url", f"{name}={url}"]
     return args + list(extra)

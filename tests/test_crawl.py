@@ -293,3 +293,30 @@ def test_a_robots_txt_server_error_means_wait_not_crawl_everything(tmp_path):
     assert f"newsru: cannot reach {mirror.base_urls['newsru'][7:]} (robots.txt unavailable (HTTP 503))" in first.stdout
     assert {e.path for e in asked} == {"/robots.txt"}, "nothing but robots.txt may be asked while it is down"
     assert second.returncode == 0 and len(_rows(db)) >= 20
+
+
+def test_a_first_crawl_reads_first_run_days_of_sitemaps_and_a_backfill_reads_further(tmp_path):
+    """The mirror's pages are dated January to April 2026. With sitemaps as the only listings,
+    a first crawl that reads 3 days back requests none of them; `--backfill` reads them, and
+    reads on into child sitemaps beyond max_child_sitemaps (where the generated pages are)."""
+    from tests.support.mirrors import mirror_sources_text
+
+    text = mirror_sources_text().replace("first_run_days = 3650", "first_run_days = 3")
+    text = re.sub(r"\n(feeds|full_text_feeds|sections) = \[[^\]]*\]", "", text)
+    config = tmp_path / "sitemaps-only.toml"
+    config.write_text(text, encoding="utf-8")
+    db = tmp_path / "archive.db"
+    with Mirror(state="day1", generated=1200) as mirror:
+        overrides = [a for name, url in mirror.base_urls.items() for a in ("--base-url", f"{name}={url}")]
+        first = run_cli("crawl", "--db", str(db), "--config", str(config), *overrides)
+        assert first.returncode == 0, first.stderr
+        assert [e for e in mirror.access_log if e.kind == "article"] == []
+        gold = {p.url for p in mirror.gold_pages()}
+        generated = {a.url for site in mirror.base_urls for a in mirror.articles(site) if a.is_article} - gold
+        backfill = run_cli("crawl", "--db", str(db), "--config", str(config), "--backfill", "3650", *overrides)
+        assert backfill.returncode == 0, backfill.stderr
+    archived = set(_rows(db))
+    # Every article page, but the one whose text only the full-text feed (left out here) carries.
+    wanted = {p.url for p in mirror.gold_pages() if p.is_article and _allowed(p) and p.kind != "rss_fulltext_only"}
+    assert wanted - archived == set()
+    assert len(generated & archived) == len(generated) >= 1000  # beyond the two newest children

@@ -27,6 +27,7 @@ from archive.models import Article
 from archive.pipeline import add_article
 from archive.schema import open_archive
 from tests.support.hostile import mirror_config
+from tests.conftest import crawl_args
 from tests.support.mirrors import make_mirror
 
 BIN = Path(sys.executable).parent
@@ -149,7 +150,7 @@ def test_a_sigterm_is_recorded_and_reported_as_an_interrupted_run(tmp_path):
     for (up to 60 s): whatever the machine's speed, the crawl is still running when it lands."""
     db = tmp_path / "archive.db"
     with Mirror("day1", decorate=_paced(0.3)) as mirror:
-        args = ["crawl", "--db", str(db)] + [a for n, u in mirror.base_urls.items() for a in ("--base-url", f"{n}={u}")]
+        args = crawl_args(mirror, db)
         crawl = subprocess.Popen([MFA, *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while _articles(db) == 0 and time.monotonic() < deadline:
@@ -268,8 +269,7 @@ def test_every_command_describes_itself_in_help(tmp_path):
 
 def test_a_quiet_crawl_prints_only_trouble(tmp_path):
     with Mirror("day1") as mirror:
-        args = ["crawl", "--quiet", "--db", "a.db"] + [a for n, u in mirror.base_urls.items()
-                                                        for a in ("--base-url", f"{n}={u}")]
+        args = crawl_args(mirror, tmp_path / "a.db", "--quiet")
         quiet = mfa(*args, cwd=tmp_path)
         mirror.set_condition("newsru", "blocked")
         (tmp_path / "b").mkdir()

@@ -14,6 +14,7 @@ import pytest
 
 from archive.ops.runlock import crawl_lock
 from crawler.settings import CONCURRENT_REQUESTS
+from tests.support.mirrors import mirror_sources
 from tests.conftest import REPO, crawl_args, run_cli
 from tests.support.gate import ArticleGate
 from tests.support.mirrors import make_mirror as Mirror
@@ -78,6 +79,8 @@ def test_scheduler_refuses_unknown_source(tmp_path):
 
 def _start_scheduler(mirror, db: Path, every: float, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     args = [sys.executable, "-m", "archive", "schedule", "--db", str(db), "--every", str(every), *extra]
+    if "--config" not in extra:
+        args += ["--config", str(mirror_sources(db.parent))]
     for name, url in mirror.base_urls.items():
         args += ["--base-url", f"{name}={url}"]
     return subprocess.Popen(

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from archive.cli.options import add_config, add_db
+from archive.cli.options import add_config, add_db, bounded_int
 
 DESCRIPTION = """Crawls each configured source once: its feeds, sitemaps and section pages, then every
 new or changed article, politely (robots.txt, one request at a time per site, delays). Prints one
@@ -22,6 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--source", action="append", default=[], metavar="NAME", help="crawl only this source (repeatable)")
     parser.add_argument("--quiet", action="store_true", help="print nothing unless something went wrong (for cron)")
     parser.add_argument("--log-file", metavar="PATH", help="rotating log file (default: mfa-archive.log beside the archive)")
+    parser.add_argument(
+        "--backfill", type=bounded_int(1, 3650, "--backfill"), metavar="DAYS",
+        help="this run, read the sitemaps DAYS back for older articles (at the same polite pace)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -44,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"note: set [crawl] contact in {config.path} to your own e-mail or URL: it goes in the "
                       "User-Agent so site operators can reach you")
             print("crawling " + ", ".join(f"{s.name} ({s.host})" for s in sources) + " ...", flush=True)
-        report = run_crawl(config, sources, args.db, log_file=args.log_file, progress=not args.quiet)
+        report = run_crawl(config, sources, args.db, log_file=args.log_file, progress=not args.quiet,
+                           backfill_days=args.backfill)
     for rep in report.sources.values():
         if rep.troubled:
             print(rep.summary(), file=sys.stderr if args.quiet else sys.stdout)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from crawler.run import run_crawl
 from archive.demo.server import Mirror
 
 DEMO_QUERY = "Лавров"
+DEMO_FIRST_RUN_DAYS = 3650
 PORTS_KEY = "demo_ports"
 
 
@@ -61,6 +63,9 @@ def run_demo(db_path: str | Path) -> int:
     try:
         print(f"Local mirror: {', '.join(f'{n} at {u}' for n, u in mirror.base_urls.items())}", flush=True)
         config = load_config(None, mirror.base_urls)
+        # The mirror's pages are dated January to April 2026: a first crawl reads its sitemaps
+        # that far back, whatever today's date.
+        config = replace(config, crawl=replace(config.crawl, first_run_days=DEMO_FIRST_RUN_DAYS))
         with crawl_lock(db_path):
             report = run_crawl(config, config.select(None), db_path)
     finally:

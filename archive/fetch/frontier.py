@@ -50,10 +50,17 @@ def create_tables(db: Database) -> None:
 
 
 class CrawlState:
-    """What the archive already knows, as the spider and pipeline need it during one crawl."""
+    """What the archive already knows, as the spider and pipeline need it during one crawl.
 
-    def __init__(self, db: Database):
+    `first_run_days`: how far back a source's first crawl reads its sitemaps. `backfill_days`:
+    for this run, read the sitemaps that far back whatever earlier runs read (older articles,
+    at the same polite pace).
+    """
+
+    def __init__(self, db: Database, *, first_run_days: int = 3, backfill_days: int | None = None):
         self.db = db
+        self.first_run_days = first_run_days
+        self.backfill_days = backfill_days
         self._new_validators: dict[str, tuple[str | None, str | None]] = {}
         # The newest lastmod each source listed in its last successful run: the site's own
         # clock, so a skewed clock on either side cannot hide an update.
@@ -66,9 +73,14 @@ class CrawlState:
             if moment is not None:
                 self._since[source] = moment - LASTMOD_SLACK
 
-    def since(self, source: str) -> datetime | None:
-        """Sitemap entries with an older lastmod need no look (None on a source's first run)."""
-        return self._since.get(source)
+    def since(self, source: str) -> datetime:
+        """Sitemap entries with an older lastmod need no look: those before the last run's
+        newest entry (less LASTMOD_SLACK), or before `first_run_days` ago on a source's first
+        run, or before `backfill_days` ago when backfilling."""
+        now = datetime.now(timezone.utc)
+        if self.backfill_days is not None:
+            return now - timedelta(days=self.backfill_days)
+        return self._since.get(source, now - timedelta(days=self.first_run_days))
 
     def needs_fetch(self, source: str, url: str, lastmod: str | None) -> bool:
         """True unless the URL is archived, or known not to be an article, and its listed

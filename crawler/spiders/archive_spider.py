@@ -38,6 +38,11 @@ PRIORITY_ARTICLE = 0
 MAX_SECTION_LINKS = 5000
 
 
+def _newer(lastmod: str | None, since) -> bool:
+    moment = parse_datetime(lastmod)
+    return moment is not None and moment >= since
+
+
 class ArchiveSpider(Spider):
     """Crawl every configured source; items are raw article responses for the pipeline.
 
@@ -90,7 +95,10 @@ class ArchiveSpider(Spider):
             for path in source.feeds:
                 yield self._listing(source, path, "feed", self.parse_feed, PRIORITY_FEED)
             for path in source.sitemaps:
-                yield self._listing(source, path, "sitemap", self.parse_sitemap, PRIORITY_SITEMAP)
+                # A backfill reads what earlier runs skipped, so an unchanged sitemap is no reason
+                # to skip it: no conditional request.
+                yield self._listing(source, path, "sitemap", self.parse_sitemap, PRIORITY_SITEMAP,
+                                    conditional=self.state.backfill_days is None)
             for path in source.sections:
                 yield self._listing(source, path, "section", self.parse_section, PRIORITY_SECTION)
             self.deferred_retries += [(source, FeedEntry(url=url, lastmod=lastmod)) for url, lastmod in retries]
@@ -170,18 +178,23 @@ class ArchiveSpider(Spider):
             report.saw_lastmod(item.lastmod)
         children = sorted(sitemap.children, key=lambda c: c.lastmod or "", reverse=True)
         # Children are not skipped by their index lastmod, which sites do not always keep
-        # current; a conditional request makes an unchanged child cost a 304.
-        for child in children[: source.max_child_sitemaps]:
+        # current; a conditional request makes an unchanged child cost a 304. A backfill reads
+        # on into older children while they were modified after its start date.
+        wanted = children[: source.max_child_sitemaps]
+        if self.state.backfill_days is not None:
+            wanted += [c for c in children[source.max_child_sitemaps :] if _newer(c.lastmod, since)]
+        for child in wanted:
             if not same_site(child.url, source):
                 self._listing_error(source.name, "sitemap", child.url, "child sitemap on another site", "refused")
                 continue
             if child.url in self.listings_requested:
                 self._listing_error(source.name, "sitemap", child.url, "sitemap listed twice (a loop?)", "refused")
                 continue
-            yield self._listing(source, child.url, "sitemap", self.parse_sitemap, PRIORITY_SITEMAP)
+            yield self._listing(source, child.url, "sitemap", self.parse_sitemap, PRIORITY_SITEMAP,
+                                conditional=self.state.backfill_days is None)
         for entry in sitemap.entries:
             moment = parse_datetime(entry.lastmod)
-            if since and moment and moment < since:
+            if moment and moment < since:
                 continue
             yield from self._consider(source, entry)
 

@@ -440,9 +440,9 @@ def mirror_config(base_urls: dict[str, str], path: Path, *, hostile: bool = True
     """Write a sources file pointing every source at the mirror and reading up to
     `max_child_sitemaps` children (so generated pages are met); with `hostile`, the hostile
     feeds, sitemaps and section are added to news.ru."""
-    from archive.config import DEFAULT_SOURCES
+    from tests.support.mirrors import mirror_sources_text
 
-    text = DEFAULT_SOURCES.read_text(encoding="utf-8")
+    text = mirror_sources_text()
     for name, host in (("tass", "tass.ru"), ("newsru", "news.ru")):
         text = text.replace(f'base_url = "https://{host}"', f'base_url = "{base_urls[name]}"')
     text = text.replace("max_child_sitemaps = 2", f"max_child_sitemaps = {max_child_sitemaps}")

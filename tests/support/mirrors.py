@@ -34,3 +34,25 @@ def make_mirror(
         decorate=decorate if hooks else None,
         ports=ports,
     )
+
+
+# The mirror's pages are dated January to April 2026, so a first crawl of it reads its sitemaps
+# back that far, whatever today's date (the default reads 3 days back).
+MIRROR_FIRST_RUN_DAYS = 3650
+
+
+def mirror_sources_text() -> str:
+    """The default sources file, with a first crawl reading the mirror's whole sitemaps."""
+    from archive.config import DEFAULT_SOURCES
+
+    text = DEFAULT_SOURCES.read_text(encoding="utf-8")
+    changed = text.replace("\nfirst_run_days = 3\n", f"\nfirst_run_days = {MIRROR_FIRST_RUN_DAYS}\n")
+    assert changed != text, "settings/sources.toml no longer sets first_run_days = 3"
+    return changed
+
+
+def mirror_sources(directory: Path) -> Path:
+    """mirror_sources_text() written to `directory` (for --config)."""
+    path = directory / "mirror-sources.toml"
+    path.write_text(mirror_sources_text(), encoding="utf-8")
+    return path
