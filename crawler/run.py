@@ -49,6 +49,28 @@ def scrapy_settings(config: Config, sources: list[Source]) -> Settings:
     return settings
 
 
+def unresolvable_hosts(sources: list[Source], timeout_s: float) -> set[str]:
+    """The sources' host:port whose names do not resolve now, looked up in parallel.
+
+    Offline, every request to such a host waits for the resolver (up to DNS_TIMEOUT) and then
+    for the site's polite delay before the next one fails the same way: a minute of silence
+    for a source's few listings. One lookup per source before the crawl says it at once.
+    """
+    import socket
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    names = {s.host: s.base_url.split("://", 1)[1].split(":")[0].strip("[]") for s in sources}
+    pool = ThreadPoolExecutor(max_workers=max(1, len(names)))
+    futures = {host: pool.submit(socket.getaddrinfo, name, None) for host, name in names.items()}
+    wait(futures.values(), timeout=timeout_s)
+    pool.shutdown(wait=False, cancel_futures=True)
+    failed = set()
+    for host, future in futures.items():
+        if not future.done() or future.exception() is not None:
+            failed.add(host)
+    return failed
+
+
 def _progress_loop(report: CrawlReport):
     """A live per-source progress bar on an interactive terminal; None elsewhere (cron)."""
     if not sys.stderr.isatty():
@@ -91,9 +113,11 @@ def run_crawl(
         state = CrawlState(db, first_run_days=config.crawl.first_run_days, backfill_days=backfill_days)
         started = time.monotonic()
         run_ids = start_runs(db, report)
-        process = CrawlerProcess(scrapy_settings(config, sources))
+        settings = scrapy_settings(config, sources)
+        process = CrawlerProcess(settings)
         crawler = process.create_crawler(ArchiveSpider)
-        process.crawl(crawler, sources=sources, state=state, report=report)
+        unresolved = unresolvable_hosts(sources, settings.getfloat("DNS_TIMEOUT"))
+        process.crawl(crawler, sources=sources, state=state, report=report, unresolved_hosts=unresolved)
         live = _progress_loop(report) if progress else None
         try:
             process.start(install_signal_handlers=True)

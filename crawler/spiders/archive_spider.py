@@ -47,19 +47,22 @@ class ArchiveSpider(Spider):
     """Crawl every configured source; items are raw article responses for the pipeline.
 
     Arguments (passed by `crawler.run.run_crawl`): `sources`, `state` (what the archive
-    already holds) and `report`. A write that fails because the disk is full stops the whole
+    already holds), `report` and `unresolved_hosts` (hosts whose names did not resolve before
+    the crawl: their requests fail at once, see StayOnSourceHostsMiddleware). A write that fails because the disk is full stops the whole
     crawl at once (`stop_for`): every further page would be fetched only to be dropped.
     """
 
     name = "archive"
 
-    def __init__(self, sources: list[Source], state: CrawlState, report: CrawlReport, **kwargs):
+    def __init__(self, sources: list[Source], state: CrawlState, report: CrawlReport,
+                 unresolved_hosts: set[str] = frozenset(), **kwargs):
         super().__init__(**kwargs)
         self.sources = {s.name: s for s in sources}
         self.state = state
         self.report = report
         self.allowed_hosts = {s.host for s in sources}
-        self.unresolved_hosts: set[str] = set()  # DNS failed in this run: not asked again
+        # Hosts whose DNS lookup failed before or during this run: not asked again in it.
+        self.unresolved_hosts: set[str] = set(unresolved_hosts)
         self.pending: dict[str, FeedEntry] = {}  # article URL → what listings said about it
         self.requested: set[str] = set()
         self.full_texts: dict[str, str] = {}
