@@ -326,3 +326,27 @@ def test_extract_picks_the_profile_by_host_and_says_so(tmp_path):
     assert re.search(r"^profile:\s+generic profile \(no configured site matches\)$", generic.stdout, re.M)
     named = mfa("extract", "page.html", "--source", "tass", cwd=tmp_path)
     assert re.search(r"^profile:\s+tass profile$", named.stdout, re.M)
+
+
+def test_a_feed_is_refused_only_for_a_real_dtd():
+    from archive.discover.feeds import parse_feed
+    from archive.errors import FeedError
+
+    item = ("<item><title>Захарова</title><link>https://tass.ru/politika/1</link>"
+            "<description><![CDATA[В тексте встречается <!ENTITY x \"y\"> как текст]]></description></item>")
+    entries = parse_feed(f'<?xml version="1.0"?><rss version="2.0"><channel>{item}</channel></rss>'.encode())
+    assert [e.url for e in entries] == ["https://tass.ru/politika/1"] and "<!ENTITY" in entries[0].lead
+    with pytest.raises(FeedError, match="declares a DTD"):
+        parse_feed(f'<?xml version="1.0"?>\n<!-- c -->\n<!DOCTYPE rss [<!ENTITY x "y">]><rss><channel>{item}</channel></rss>'.encode())
+
+
+def test_the_crawl_log_holds_what_a_reader_needs_not_scrapy_dumps(tmp_path):
+    with Mirror("day1") as mirror:
+        assert mfa(*crawl_args(mirror, tmp_path / "a.db"), cwd=tmp_path).returncode == 0
+    log = (tmp_path / "mfa-archive.log").read_text(encoding="utf-8")
+    for dump in ("Overridden settings", "Enabled downloader middlewares", "Dumping Scrapy stats", "Scraped from"):
+        assert dump not in log
+    stored = sqlite3.connect(tmp_path / "a.db").execute("SELECT url FROM articles").fetchall()
+    assert all(f"new {url} (article " in log for (url,) in stored)
+    assert re.search(r"crawler\.run: tass: discovered \d+, fetched \d+", log)
+    assert len(log.encode()) < 400 * (len(stored) + 20)  # a line or two per page, not kilobytes
