@@ -33,6 +33,7 @@ MIGRATIONS = (
         ),
     ),
     Migration(6, "the MinHash version beside the stored signatures", (link_schema.record_minhash_version,)),
+    Migration(7, "undated articles in stories: date evidence and story keys", (link_schema.add_date_evidence,)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -97,3 +97,40 @@ def test_story_features_survive_encoding_exactly():
     assert decoded == original
     assert decoded.quote_ngrams and decoded.names and len(decoded.terms) > 20
     assert decoded.keys() == original.keys()
+
+
+def test_undated_articles_join_by_copy_and_dateline_and_never_bridge(tmp_path):
+    from newsfixtures import undated_records
+
+    records, undated = event_records(), undated_records()
+    db = _ingest(tmp_path, "undated", [records + undated])
+    urls = [r["url"] for r in records]
+    partition = _partition(db)
+    assert frozenset(urls[:4] + [undated[0]["url"]]) in partition, "a truncated copy joins at any distance in time"
+    assert frozenset([urls[4], undated[1]["url"]]) in partition, "the dateline's day and month date the rewrite"
+    assert frozenset([undated[2]["url"]]) in partition, "a dateline of another day keeps the same people apart"
+    assert frozenset([undated[3]["url"]]) in partition
+    sources = dict(db.execute("SELECT url, date_source || ' ' || coalesce(inferred_date, '-') FROM articles"))
+    assert sources[undated[0]["url"]] == "reprint 2025-03-12"
+    assert sources[undated[1]["url"]] == "dateline 2025-05-14"
+    assert sources[undated[2]["url"]].startswith("dateline ")
+    assert sources[undated[3]["url"]] == "none -"
+    assert sources[urls[0]] == "page -"
+    published = dict(db.execute("SELECT url, published FROM articles"))
+    assert all(published[r["url"]] is None for r in undated), "published keeps what the page said"
+
+
+def test_undated_articles_group_the_same_in_any_order(tmp_path):
+    from newsfixtures import undated_records
+
+    everything = event_records() + undated_records()
+    forward = _partition(_ingest(tmp_path, "fwd", [everything]))
+    # Undated first: every dated article that arrives later must re-date them (`_move`).
+    undated_first = _partition(_ingest(tmp_path, "undated-first", [everything[7:], everything[:7]]))
+    backward = _partition(_ingest(tmp_path, "back", [[r] for r in reversed(everything)]))
+    shuffled = everything[5:] + everything[:2] + everything[2:5]
+    mixed = _partition(_ingest(tmp_path, "mixed", [shuffled[::2], shuffled[1::2]]))
+    assert forward == undated_first == backward == mixed
+    db = _ingest(tmp_path, "re", [everything])
+    recluster(db)
+    assert _partition(db) == forward
