@@ -176,7 +176,8 @@ def _assign_story(db: Database, doc: Doc, matches: list[Doc]) -> None:
             db.execute(f"DELETE FROM stories WHERE id IN ({marks})", merged)
     else:
         target = db.execute("INSERT INTO stories (size) VALUES (0)").lastrowid
-    db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [target, doc.article_id])
+    # The date's source goes in the same row write (an UPDATE rewrites the whole article row).
+    db.execute("UPDATE articles SET story_id = ?, date_source = ? WHERE id = ?", [target, doc.date_source, doc.article_id])
     refresh_story(db, target)
 
 
@@ -327,7 +328,7 @@ def _date_undated(db: Database, doc: Doc, anchor: Doc | None, reprint: bool) -> 
     doc.date_source = source
     db.execute("UPDATE dedup_docs SET anchor_id = ?, date_source = ?, sort_key = ? WHERE article_id = ?",
                [doc.anchor_id, source, sort_key, doc.article_id])
-    db.execute("UPDATE articles SET date_source = ?, inferred_date = ? WHERE id = ?", [source, day, doc.article_id])
+    db.execute("UPDATE articles SET inferred_date = ? WHERE id = ?", [day, doc.article_id])
 
 
 def _move(db: Database, doc: Doc) -> None:
@@ -346,8 +347,6 @@ def _relink(db: Database, doc: Doc) -> None:
     joined, copies, moving = _dated_partners(db, doc)
     _assign_reprint(db, doc, reprints + copies)
     _assign_story(db, doc, _story_matches(db, doc, reprints) + joined + copies)
-    if db.execute("SELECT date_source IS NOT ? FROM articles WHERE id = ?", [doc.date_source, doc.article_id]).fetchone()[0]:
-        db.execute("UPDATE articles SET date_source = ? WHERE id = ?", [doc.date_source, doc.article_id])
     for other in moving:
         _move(db, other)
 
