@@ -146,7 +146,7 @@ def doc_features(
     shingle_set = shingles(words(normalize(title or "")) + body_tokens)
     undated, dateline, date_source = False, None, PAGE
     if not published:
-        given = dateline_date(lead or text)
+        given = dateline_date(text) or dateline_date(lead)
         if given and given[0] is not None:  # a dateline with its year dates the article
             published, date_source = f"{given[0]:04d}-{given[1]:02d}-{given[2]:02d}", DATELINE
         else:
