@@ -134,3 +134,27 @@ def test_undated_articles_group_the_same_in_any_order(tmp_path):
     db = _ingest(tmp_path, "re", [everything])
     recluster(db)
     assert _partition(db) == forward
+
+
+def _story_rows_agree(db) -> bool:
+    """Every stories row counts its articles, and no row is left without any."""
+    return db.execute(
+        "SELECT count(*) FROM stories s WHERE size != (SELECT count(*) FROM articles a WHERE a.story_id = s.id) "
+        "OR size = 0").fetchone()[0] == 0
+
+
+def test_moving_and_updating_articles_leave_no_empty_story_behind(tmp_path):
+    """An undated article moved to a better-dated story, and an updated article alone in its
+    story, each leave their old story: its row must go with them."""
+    from newsfixtures import undated_records
+
+    everything = event_records() + undated_records()
+    db = _ingest(tmp_path, "moves", [everything[7:], everything[:7]])
+    assert _story_rows_agree(db)
+    alone = dict(everything[4], text=everything[4]["text"] + " Министры договорились созвониться вновь.")
+    _ingest_into(db, tmp_path, "update", [alone])
+    assert _story_rows_agree(db)
+
+
+def _ingest_into(db, tmp_path, name, records):
+    ingest_file(db, _write(tmp_path / f"{name}.jsonl", records))

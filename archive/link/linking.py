@@ -235,6 +235,7 @@ def _forget(db: Database, article_id: int) -> Doc:
         db.execute(f"UPDATE articles SET reprint_of = NULL WHERE id IN ({','.join('?' * len(group))})", group)
     if story_members:
         db.execute(f"UPDATE articles SET story_id = NULL WHERE id IN ({','.join('?' * len(story_members))})", story_members)
+    if story_id is not None:  # its members are re-linked below; alone, it leaves no story behind
         db.execute("DELETE FROM stories WHERE id = ?", [story_id])
     for doc in _load(db, sorted(set(group) | set(story_members))):
         _relink(db, doc)
