@@ -399,6 +399,7 @@ NAMED = {
     "cis": "Главы правительств Содружества Независимых Государств встретятся в Минске.",
     "city": "Городские власти закрыли мост на ремонт.",
     "imf": "МВФ повысил прогноз роста мировой экономики.",
+    "october": "Консультации дипломатов прошли 27 октября в Женеве.",
 }
 
 
@@ -418,7 +419,7 @@ def _named(db, query: str) -> set[str]:
 
 @pytest.mark.parametrize("query, expected", [
     ("Киев", {"kiev"}), ("Путин", {"putin"}), ("сирийская граница", {"syria"}), ("балтийские учения", {"baltic"}),
-    ("Иркутск", {"irkutsk"}), ("путинский", {"putin"}),
+    ("Иркутск", {"irkutsk"}), ("путинский", {"putin"}), ("октябрьские", {"october"}),
 ])
 def test_adjectives_of_names_and_names_of_adjectives_find_each_other(named_db, query, expected):
     assert expected <= _named(named_db, query)

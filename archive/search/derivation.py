@@ -18,6 +18,8 @@ from archive.search.lemmas import analyses, fold, morph
 
 # Tags pymorphy3 gives names: of places, surnames, first names, organisations.
 NAME_TAGS = frozenset({"Geox", "Surn", "Name", "Orgn"})
+# Months count as names too: people write `октябрьские переговоры` for talks on 27 October.
+MONTHS = frozenset("январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь".split())
 ADJECTIVE_ENDINGS = ("ский", "цкий")
 # How the stem before -ский (or -цкий) becomes a name, by the shape of its end: each pair is
 # (what the stem ends with, what replaces that end). Checked against the dictionary, so a rule
@@ -35,6 +37,7 @@ _STEM_TO_NAME = (
     ("д", "ция"),    # швед-ский → швеция
     ("ец", "ция"),   # турец-кий → турция (-цкий)
     ("", "ы"),       # куриль-ский → курилы (the soft sign dropped below)
+    ("", "ь"),       # январ-ский → январь
 )
 
 
@@ -62,6 +65,8 @@ def _is_surname(word: str) -> bool:
 
 def _is_name(lemma: str) -> bool:
     """pymorphy3's dictionary (not its guesser) has `lemma` as the lemma of a name."""
+    if lemma in MONTHS:
+        return True
     return morph().word_is_known(lemma) and any(parse.normal_form == lemma and parse.tag.POS == "NOUN" and NAME_TAGS & parse.tag.grammemes
                for parse in analyses(lemma))
 
@@ -94,6 +99,7 @@ _NAME_TO_ADJECTIVE = (
     ("ва", "овский"),  # москва → московский
     ("ция", "цкий"),   # турция → турецкий (турец-кий)
     ("ция", "дский"),  # швеция → шведский
+    ("ь", "ский"),     # январь → январский
 )
 
 
@@ -104,14 +110,14 @@ MAX_MADE_ADJECTIVES = 3  # per name, when the dictionary knows none of them
 def adjectives_of_name(name: str) -> tuple[str, ...]:
     """The adjective lemmas made from a name that lead back to it: `киев` → (`киевский`,).
 
-    Only the rules for the name's own ending apply (the general ones when none does); when the
-    dictionary knows some of the adjectives made, only those are kept.
+    The rules for the name's own ending come first, then the general ones; when the dictionary
+    knows some of the adjectives made, only those are kept.
     """
     if not _is_name(name):
         return ()
     rules = [rule for rule in _NAME_TO_ADJECTIVE if rule[0] and name.endswith(rule[0]) and len(name) - len(rule[0]) >= 2]
     made = []
-    for end, replacement in rules or [rule for rule in _NAME_TO_ADJECTIVE if not rule[0]]:
+    for end, replacement in rules + [rule for rule in _NAME_TO_ADJECTIVE if not rule[0]]:
         adjective = name[: len(name) - len(end)] + replacement
         if end == "ция" and replacement == "цкий":  # турц-ия → тур-ец-кий
             adjective = name[:-3] + "ецкий"
@@ -129,6 +135,6 @@ def related_keys(word: str) -> set[str]:
         lemma = fold(parse.normal_form)
         if parse.tag.POS in ("ADJF", "ADJS"):
             keys.update(names_of_adjective(lemma))
-        elif parse.tag.POS == "NOUN" and NAME_TAGS & parse.tag.grammemes:
+        elif parse.tag.POS == "NOUN" and (NAME_TAGS & parse.tag.grammemes or lemma in MONTHS):
             keys.update(adjectives_of_name(lemma))
     return keys
