@@ -63,6 +63,7 @@ from archive.classify import relevance  # noqa: E402
 from archive.dates import utc_now  # noqa: E402
 from archive.link import caches, linking, minhash, stories  # noqa: E402
 from archive.link import docs as link_docs  # noqa: E402
+from archive.link import schema as link_schema  # noqa: E402
 from archive.models import Article  # noqa: E402
 from archive.pipeline import add_article, add_articles  # noqa: E402
 from archive.schema import open_archive  # noqa: E402
@@ -341,8 +342,8 @@ def bulk_build(db: Database, corpus: Corpus, count: int, *, workers: int) -> Non
             db.conn.executemany(f"INSERT INTO dedup_docs ({link_docs.DOC_COLUMNS}) VALUES "
                                 f"({', '.join('?' * len(link_docs.doc_row(prepared[0][1])))})",
                                 [link_docs.doc_row(doc) for _, doc in prepared])
-            db.conn.executemany("INSERT OR IGNORE INTO story_keys (key, article_id) VALUES (?, ?)",
-                                [(key, doc.article_id) for _, doc in prepared for key in doc.story.keys()])
+            db.conn.executemany("INSERT INTO story_keys (rowid, keys) VALUES (?, ?)",
+                                [(doc.article_id, link_schema.key_words(doc.story.keys())) for _, doc in prepared])
             db.conn.executemany("UPDATE articles SET date_source = ? WHERE id = ?",
                                 [(doc.date_source, doc.article_id) for _, doc in prepared])
     changed = [(*final, article_id) for article_id, link in written.items()

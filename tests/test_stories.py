@@ -158,3 +158,15 @@ def test_moving_and_updating_articles_leave_no_empty_story_behind(tmp_path):
 
 def _ingest_into(db, tmp_path, name, records):
     ingest_file(db, _write(tmp_path / f"{name}.jsonl", records))
+
+
+def test_an_archive_linked_before_schema_7_relinks_without_harm(tmp_path):
+    """Articles linked before the story keys existed have no row there: updating one must not
+    'delete' a row that is not there (which corrupts a contentless FTS5 index)."""
+    records = event_records()
+    db = _ingest(tmp_path, "old", [records])
+    db.execute("INSERT INTO story_keys (story_keys) VALUES ('delete-all')")  # as before schema 7
+    changed = dict(records[4], text=records[4]["text"] + " Министры договорились созвониться вновь.")
+    _ingest_into(db, tmp_path, "changed", [changed])
+    db.execute("INSERT INTO story_keys (story_keys, rank) VALUES ('integrity-check', 0)")
+    assert _story_rows_agree(db)

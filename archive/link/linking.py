@@ -36,7 +36,9 @@ from archive.link.docs import (
     CONTENT, DATELINE, DOC_COLUMNS, NONE, REPRINT, Doc, anchor_rank, doc_features, doc_row, is_reprint, same_story,
 )
 from archive.link.minhash import MINHASH_VERSION, NUM_PERM, copy_by_estimate
-from archive.link.schema import MINHASH_VERSION_KEY, STORY_RULE_VERSION, STORY_RULE_VERSION_KEY
+from archive.link.schema import (
+    MINHASH_VERSION_KEY, STORY_KEYS, STORY_RULE_VERSION, STORY_RULE_VERSION_KEY, key_words,
+)
 from archive.store import Database, transaction
 
 
@@ -52,11 +54,11 @@ def _compute(db: Database, article_id: int) -> Doc:
 
 def _store(db: Database, doc: Doc) -> None:
     db.execute(f"INSERT INTO dedup_docs ({DOC_COLUMNS}) VALUES ({', '.join('?' * len(doc_row(doc)))})", doc_row(doc))
-    keys = [(key, doc.article_id) for key in doc.story.keys()]
-    db.conn.executemany("INSERT OR IGNORE INTO story_keys (key, article_id) VALUES (?, ?)", keys)
+    db.execute(f"INSERT INTO {STORY_KEYS} (rowid, keys) VALUES (?, ?)", [doc.article_id, key_words(doc.story.keys())])
     if doc.undated:
         # Undated articles are in no hour bucket and no band week: dated ones find them here.
-        db.conn.executemany("INSERT OR IGNORE INTO undated_keys (key, article_id) VALUES (?, ?)", keys)
+        db.conn.executemany("INSERT OR IGNORE INTO undated_keys (key, article_id) VALUES (?, ?)",
+                            [(key, doc.article_id) for key in doc.story.keys()])
         return
     old_token = db.execute("SELECT token FROM dedup_hours WHERE hour = ?", [doc.story.hour]).fetchone()
     token = touch_hour(db, doc.story.hour)
@@ -222,8 +224,11 @@ def _forget(db: Database, article_id: int) -> Doc:
         "SELECT id FROM articles WHERE story_id = ? AND id != ?", [story_id, article_id])] if story_id else []
     (old,) = _load(db, [article_id])
     db.execute("DELETE FROM dedup_docs WHERE article_id = ?", [article_id])
-    db.execute("DELETE FROM story_keys WHERE key IN (SELECT value FROM json_each(?)) AND article_id = ?",
-               [json.dumps(old.story.keys()), article_id])
+    # A contentless FTS5 row is deleted by giving back what it indexed; an article linked before
+    # schema 7 (until `recluster`) has none, and deleting what is not there would corrupt it.
+    if db.execute(f"SELECT 1 FROM {STORY_KEYS}_docsize WHERE id = ?", [article_id]).fetchone():
+        db.execute(f"INSERT INTO {STORY_KEYS} ({STORY_KEYS}, rowid, keys) VALUES ('delete', ?, ?)",
+                   [article_id, key_words(old.story.keys())])
     if old.undated:
         db.execute("DELETE FROM undated_keys WHERE key IN (SELECT value FROM json_each(?)) AND article_id = ?",
                    [json.dumps(old.story.keys()), article_id])
@@ -284,7 +289,11 @@ def ids_sharing_in_table(db: Database, table: str, keys: list[int]) -> set[int]:
 def _link_undated(db: Database, doc: Doc) -> None:
     """Date an undated doc by its best dated match, and join the matches within the story window
     of that date, and the undated copies of it dated alike."""
-    candidates = ids_sharing_in_table(db, "story_keys", doc.story.keys())
+    counts: dict[int, int] = {}
+    for word in key_words(doc.story.keys()).split():
+        for (article_id,) in db.execute(f"SELECT rowid FROM {STORY_KEYS} WHERE {STORY_KEYS} MATCH ?", [word]):
+            counts[article_id] = counts.get(article_id, 0) + 1
+    candidates = {article_id for article_id, n in counts.items() if n >= stories.MIN_SHARED_KEYS}
     if doc.head_key is not None:
         candidates |= {i for (i,) in db.execute("SELECT article_id FROM dedup_docs WHERE head_key = ?", [doc.head_key])}
     candidates.discard(doc.article_id)
@@ -384,8 +393,9 @@ def recluster(db: Database) -> ReclusterStats:
     components as any other order.
     """
     with transaction(db):
-        for table in ("dedup_docs", "dedup_hours", "stories", "story_keys", "undated_keys"):
+        for table in ("dedup_docs", "dedup_hours", "stories", "undated_keys"):
             db.execute(f"DELETE FROM {table}")
+        db.execute(f"INSERT INTO {STORY_KEYS} ({STORY_KEYS}) VALUES ('delete-all')")
         db.set_meta(MINHASH_VERSION_KEY, MINHASH_VERSION)
         db.set_meta(STORY_RULE_VERSION_KEY, STORY_RULE_VERSION)
         db.execute("UPDATE articles SET reprint_of = NULL, story_id = NULL")
