@@ -209,3 +209,63 @@ def http_delay(value: str | None, now: float) -> float | None:
     if moment is None or moment.tzinfo is None:
         return None
     return max(0.0, moment.timestamp() - now)
+
+
+# A wire dateline: "МОСКВА, 10 декабря. /ТАСС/.", "10 декабря. /ТАСС/", "НЬЮ-ЙОРК, 26 сентября -
+# РИА Новости", "Москва. 14 января. INTERFAX.RU -". It needs a city in capitals or an agency
+# after the date, so "10 декабря" inside a sentence is no dateline. Excerpts often start with a
+# site's navigation, so it is looked for in the first DATELINE_SEARCH_CHARS characters.
+DATELINE_SEARCH_CHARS = 400
+_DATELINE_AGENCY = r"(?:/[^/\n]{2,40}/|[-—–]\s*(?:РИА|ТАСС|Интерфакс|INTERFAX|Прайм|РБК|БЕЛТА|Sputnik|Спутник)|INTERFAX\.RU)"
+_DATELINE_DATE = (
+    r"(?P<day>\d{1,2})\s+(?P<month>" + "|".join(MONTHS_GENITIVE) + r")(?:\s+(?P<year>\d{4})(?:\s*(?:г\.|года))?)?"
+)
+_DATELINE_WITH_CITY = re.compile(
+    r"(?:^|[\s|(])[А-ЯЁA-Z][А-ЯЁA-Z\- ]{1,40}[,.]\s*" + _DATELINE_DATE + r"\s*[.,]", re.MULTILINE
+)
+_DATELINE_WITH_AGENCY = re.compile(r"(?:^|[\s|])" + _DATELINE_DATE + r"\s*[.,]?\s*" + _DATELINE_AGENCY, re.IGNORECASE)
+
+
+def dateline_date(text: str | None) -> tuple[int | None, int, int] | None:
+    """(year or None, month, day) of a wire dateline near the start of `text`, else None.
+
+    Datelines usually give no year ("МОСКВА, 10 декабря. /ТАСС/."): it must come from other
+    evidence (archive.link.docs). An impossible day (31 апреля) is no dateline.
+    """
+    if not text:
+        return None
+    head = text[:DATELINE_SEARCH_CHARS]
+    found = [m for m in (_DATELINE_WITH_CITY.search(head), _DATELINE_WITH_AGENCY.search(head)) if m]
+    if not found:
+        return None
+    match = min(found, key=lambda m: m.start())
+    month, day = MONTHS_GENITIVE[match.group("month").lower()], int(match.group("day"))
+    year = int(match.group("year")) if match.group("year") else None
+    if not _valid_day(f"{year or 2000:04d}-{month:02d}-{day:02d}"):  # 2000: a leap year, so 29 February passes
+        return None
+    return year, month, day
+
+
+def moscow_day(value: str) -> str | None:
+    """The day (YYYY-MM-DD) in Moscow of a stored date-time."""
+    moment = _in(parse_datetime(value), MOSCOW)
+    return moment.date().isoformat() if moment else None
+
+
+def dateline_day_before(dateline: int, fetched: str | None) -> str | None:
+    """The day of a year-less dateline (month * 100 + day) in the year the fetch time gives: the
+    last such day on or before the day after fetching (a page is not published after it was
+    fetched; a day's slack for time zones). None when the fetch time is unknown."""
+    moment = _in(parse_datetime(fetched), MOSCOW)
+    if moment is None:
+        return None
+    month, day = divmod(dateline, 100)
+    latest = moment.date() + timedelta(days=1)
+    for year in range(latest.year, latest.year - 8, -1):  # 29 February comes back within 8 years
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate <= latest:
+            return candidate.isoformat()
+    return None

@@ -35,6 +35,7 @@ MIGRATIONS = (
     Migration(6, "the MinHash version beside the stored signatures", (link_schema.record_minhash_version,)),
     Migration(7, "exports belong to release streams, not path prefixes", (export_schema.add_release_streams,)),
     Migration(8, "saved searches (watches), published as feeds", (search_schema.create_watches,)),
+    Migration(9, "undated articles in stories: date evidence and story keys", (link_schema.add_date_evidence,)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -13,7 +13,9 @@ pipeline's CPU time over the machine's cores beat cores x the CPU-time ratio.
 
 Besides the wall-clock ratio (how fast an archive fills) it prints the CPU-time ratio (what the
 crawl costs, its process and any child processes it waited for, against bare extraction), which
-stays comparable should the crawl ever use more than one core.
+stays comparable should the crawl ever use more than one core, and the per-article time of the
+link and index stages: dedup and stories (`archive.link.linking.link`) and the lemma index
+(`archive.search.index.index_pending`), as the pipeline calls them.
 
     .venv/bin/python bench/crawl_throughput.py [--pages 2000]
 """
@@ -40,6 +42,7 @@ sys.path.insert(0, str(REPO))
 import sqlite_utils  # noqa: E402, F401
 import trafilatura  # noqa: E402
 
+import archive.pipeline as pipeline  # noqa: E402
 import crawler.run  # noqa: E402
 from archive.config import load_config  # noqa: E402
 from tests.support.mirrors import mirror_sources_text  # noqa: E402
@@ -124,6 +127,32 @@ def run_fetch_only(config_path: Path, base_urls: dict[str, str], db_path: Path) 
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
+@contextmanager
+def stage_timer(names: list[str], totals: dict[str, float]):
+    """Add the wall time and the CPU time (of this process: on a shared machine the steadier
+    figure) spent in each `archive.pipeline.<name>`, as the pipeline looks them up, to
+    totals[name] and totals[name + " cpu"]."""
+    originals = {name: getattr(pipeline, name) for name in names}
+
+    def wrap(name, function):
+        def timed_call(*args, **kwargs):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                totals[name] = totals.get(name, 0.0) + time.perf_counter() - started
+                totals[name + " cpu"] = totals.get(name + " cpu", 0.0) + time.process_time() - started_cpu
+        return timed_call
+
+    for name, function in originals.items():
+        setattr(pipeline, name, wrap(name, function))
+    try:
+        yield
+    finally:
+        for name, function in originals.items():
+            setattr(pipeline, name, function)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000, help="generated article pages in the mirror")
@@ -139,8 +168,10 @@ def main() -> None:
         config = load_config(bench_config(tmp), base_urls)
         db_path = tmp / "archive.db"
         started, started_cpu = time.perf_counter(), cpu_seconds()
+        stages: dict[str, float] = {}
         # The mirror process is still running here, so its CPU time is not counted.
-        report = run_crawl(config, config.select(None), str(db_path))
+        with stage_timer(["link", "index_pending"], stages):
+            report = run_crawl(config, config.select(None), str(db_path))
         crawl_s, crawl_cpu = time.perf_counter() - started, cpu_seconds() - started_cpu
     db = open_archive(db_path, create=False)
     raw_ids = [r for (r,) in db.execute("SELECT id FROM raw_pages")]
@@ -161,6 +192,10 @@ def main() -> None:
     print(f"whole pipeline (discover, fetch, extract, classify, dedup, store, index): {crawl_rate:8.1f} pages/s")
     print(f"bare trafilatura.extract on the same HTML:                              {bare_rate:8.1f} pages/s")
     print(f"ratio pipeline / bare extraction, wall clock: {crawl_rate / bare_rate:.2f} (target >= 0.80)")
+    for kind, suffix in (("wall", ""), ("CPU", " cpu")):
+        link_ms, lemma_ms = (stages.get(name + suffix, 0.0) / max(1, stored) * 1000 for name in ("link", "index_pending"))
+        print(f"link and index stages per stored article, {kind}: dedup+stories {link_ms:.2f} ms, "
+              f"lemma index {lemma_ms:.2f} ms, together {link_ms + lemma_ms:.2f} ms")
     print(f"ratio pipeline / bare extraction, CPU time:   {bare_cpu / crawl_cpu:.2f} (pages per CPU second)")
     fetch_ms, bare_ms = floor["seconds"] / floor["pages"] * 1000, bare_s / len(pages) * 1000
     print(f"fetch only (Scrapy, pages dropped): {floor['pages']} pages, {fetch_ms:.2f} ms/page wall, "

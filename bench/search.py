@@ -1,10 +1,13 @@
 """Search quality on the devset and search speed on a large synthetic archive.
 
-Run: .venv/bin/python bench/search.py [--size N] [--words W] [--archive PATH]
+Run: .venv/bin/python bench/search.py [--size N] [--words W] [--archive PATH] [--folds K] [--quality-only]
 
 1. Indexes ../shared/devset/stories.jsonl into a temporary archive (the store's schema) and
    runs search_queries.jsonl, printing mean recall@10 and MRR for `mfa-archive search`'s engine
-   (as with --all) beside plain-FTS5 baselines measured in the same run.
+   (as with --all) beside plain-FTS5 baselines measured in the same run, then the engine with
+   its query mechanisms added one at a time (derived adjectives and names, other names), over
+   the whole devset and per fold: the stories are split into --folds folds (as bench/stories.py
+   splits them) and each query counts in the fold of most of its relevant articles.
    recall@10 = relevant found in the top 10 / min(relevant, 10).
 2. Fills an archive with N synthetic Russian articles (word forms drawn with the devset's
    frequencies) and prints the index size and median/p95 latency of 1-, 2- and 3-word queries.
@@ -29,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from archive.schema import open_archive  # noqa: E402
+from archive.search import query as search_query  # noqa: E402
 from archive.search.engine import search  # noqa: E402
 from archive.search.index import rebuild_index  # noqa: E402
 from archive.search.query import STOPWORDS  # noqa: E402
@@ -115,6 +119,58 @@ def quality(db, queries: list[dict]) -> dict[str, tuple[float, float]]:
     return results
 
 
+# The engine's query mechanisms, added one at a time (module switches of archive.search.query).
+MECHANISMS = [
+    ("lemmas + place groups (before)", {"DERIVATION": False, "OTHER_NAMES": False}),
+    ("+ derived adjectives and names", {"DERIVATION": True, "OTHER_NAMES": False}),
+    ("+ other names (synonyms, initials)", {"DERIVATION": True, "OTHER_NAMES": True}),
+]
+
+
+def engine_ids(db, query: str) -> list[str]:
+    return [
+        db.execute("SELECT content_hash FROM articles WHERE id = ?", [h.id]).fetchone()[0]
+        for h in search(db, query, filters=ArticleFilter(all_articles=True), limit=10)
+    ]
+
+
+def query_folds(stories: list[dict], queries: list[dict], folds: int, seed: int = 16) -> list[int]:
+    """The fold of each query: stories split as bench/stories.py splits them; a query belongs to
+    the fold holding most of its relevant articles."""
+    names = sorted({s["story"] for s in stories})
+    random.Random(seed).shuffle(names)
+    fold_of_story = {story: n % folds for n, story in enumerate(names)}
+    fold_of_article = {s["id"]: fold_of_story[s["story"]] for s in stories}
+    return [Counter(fold_of_article[a] for a in q["relevant"]).most_common(1)[0][0] for q in queries]
+
+
+def mechanisms(db, stories: list[dict], queries: list[dict], folds: int) -> None:
+    """Recall@10 and MRR with each mechanism added, overall and per fold (with the spread)."""
+    fold_of = query_folds(stories, queries, folds)
+    print(f"\nQuery mechanisms one at a time; {folds} folds by story (seed 16), queries per fold: "
+          + " ".join(str(fold_of.count(k)) for k in range(folds)))
+    print(f"{'mechanism':36} {'all R@10':>8} {'MRR':>6} " + " ".join(f"{'fold ' + str(k + 1):>11}" for k in range(folds))
+          + f" {'R min':>6} {'R sd':>5} {'MRR min':>7}")
+    saved = {name: getattr(search_query, name) for _, switches in MECHANISMS for name in switches}
+    try:
+        for label, switches in MECHANISMS:
+            for name, value in switches.items():
+                setattr(search_query, name, value)
+            scores = [score(engine_ids(db, q["query"]), set(q["relevant"])) for q in queries]
+            per_fold = []
+            for k in range(folds):
+                mine = [sc for sc, f in zip(scores, fold_of) if f == k]
+                per_fold.append((statistics.mean(m[0] for m in mine), statistics.mean(m[1] for m in mine)))
+            recalls = [r for r, _ in per_fold]
+            print(f"{label:36} {statistics.mean(s[0] for s in scores):8.3f} {statistics.mean(s[1] for s in scores):6.3f} "
+                  + " ".join(f"{r:5.3f}/{m:5.3f}" for r, m in per_fold)
+                  + f" {min(recalls):6.3f} {statistics.stdev(recalls):5.3f} {min(m for _, m in per_fold):7.3f}")
+    finally:
+        for name, value in saved.items():
+            setattr(search_query, name, value)
+    print("cells: recall@10/MRR of the fold's queries; the mechanisms have no parameters fitted to the devset")
+
+
 def word_distribution(stories: list[dict]) -> tuple[list[str], list[int], list[str]]:
     """Devset word forms with cumulative weights (for Zipf-like synthetic text), and the
     2,000 most frequent content words (for queries)."""
@@ -192,6 +248,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000, help="synthetic articles (default 1,000,000)")
     parser.add_argument("--words", type=int, default=120, help="words per synthetic article (default 120)")
     parser.add_argument("--archive", type=Path, help="keep the synthetic archive here; reuse it if it exists")
+    parser.add_argument("--folds", type=int, default=5, help="folds by story for the per-mechanism table (default 5)")
+    parser.add_argument("--quality-only", action="store_true", help="skip the synthetic archive and its latency")
     args = parser.parse_args()
     stories, queries = load_devset()
     rng = random.Random(5)
@@ -206,6 +264,9 @@ def main() -> None:
         baseline = results["exact words OR + bm25"]
         ours = results["mfa-archive search (--all)"]
         print(f"engine / exact OR: recall x{ours[0] / baseline[0]:.2f}, MRR x{ours[1] / baseline[1]:.2f}")
+        mechanisms(db, stories, queries, args.folds)
+        if args.quality_only:
+            return
 
         words, cumulative, common = word_distribution(stories)
         synthetic = args.archive or Path(tmp) / "synthetic.db"

@@ -63,6 +63,7 @@ from archive.classify import relevance  # noqa: E402
 from archive.dates import utc_now  # noqa: E402
 from archive.link import caches, linking, minhash, stories  # noqa: E402
 from archive.link import docs as link_docs  # noqa: E402
+from archive.link import schema as link_schema  # noqa: E402
 from archive.models import Article  # noqa: E402
 from archive.pipeline import add_article, add_articles  # noqa: E402
 from archive.schema import open_archive  # noqa: E402
@@ -243,7 +244,7 @@ class BulkLinker:
     """
 
     def __init__(self) -> None:
-        self.story_hours: dict[int, caches.Hour] = {}  # the story index of the last WINDOW_HOURS
+        self.story_hours: dict[int, caches.Hour] = {}  # the story index of the last RULE.reach_hours
         self.docs: dict[int, link_docs.Doc] = {}  # the docs of the last REPRINT_HOURS
         self.hour_ids: dict[int, list[int]] = {}
         self.by_reprint_key: dict[int, list[int]] = {}
@@ -254,6 +255,8 @@ class BulkLinker:
         self.last_hour: int | None = None
 
     def add(self, doc: link_docs.Doc) -> None:
+        if doc.undated:
+            raise ValueError("bulk linking takes dated articles only (the generator dates every one)")
         hour = doc.story.hour
         if self.last_hour is not None and hour < self.last_hour:
             raise ValueError("bulk linking needs the docs in time order")
@@ -300,7 +303,7 @@ class BulkLinker:
 
     def _evict(self, hour: int) -> None:
         """Forget the docs no later doc can be linked to (docs come in time order)."""
-        for old in [h for h in self.story_hours if h < hour - stories.WINDOW_HOURS]:
+        for old in [h for h in self.story_hours if h < hour - stories.RULE.reach_hours]:
             del self.story_hours[old]
         for old in [h for h in self.hour_ids if h < hour - REPRINT_HOURS]:
             for article_id in self.hour_ids.pop(old):
@@ -336,8 +339,13 @@ def bulk_build(db: Database, corpus: Corpus, count: int, *, workers: int) -> Non
             marks = ", ".join("?" * (len(prepared[0][0]) + 2))
             db.conn.executemany(f"INSERT INTO articles ({columns}, reprint_of, story_id) VALUES ({marks})",
                                 [(*row, *link) for (row, _), link in zip(prepared, links)])
-            db.conn.executemany("INSERT INTO dedup_docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            db.conn.executemany(f"INSERT INTO dedup_docs ({link_docs.DOC_COLUMNS}) VALUES "
+                                f"({', '.join('?' * len(link_docs.doc_row(prepared[0][1])))})",
                                 [link_docs.doc_row(doc) for _, doc in prepared])
+            db.conn.executemany("INSERT INTO story_keys (rowid, keys) VALUES (?, ?)",
+                                [(doc.article_id, link_schema.key_words(doc.story.keys())) for _, doc in prepared])
+            db.conn.executemany("UPDATE articles SET date_source = ? WHERE id = ?",
+                                [(doc.date_source, doc.article_id) for _, doc in prepared])
     changed = [(*final, article_id) for article_id, link in written.items()
                if (final := (linker.original_of(article_id), linker.story_of(article_id))) != link]
     with transaction(db):

@@ -8,6 +8,7 @@ starts each crawl in a subprocess.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import sys
 import time
@@ -21,6 +22,8 @@ from archive.fetch.frontier import CrawlState
 from archive.fetch.report import CrawlReport
 from archive.fetch.runs import finish_runs, start_runs
 from archive.schema import open_archive
+from archive.errors import UserError
+from archive.safefiles import open_own_file
 from archive.store.database import is_disk_full
 from crawler.logfile import setup_logging
 
@@ -91,6 +94,31 @@ def _progress_loop(report: CrawlReport):
     return progress, loop
 
 
+# Room kept on the archive's disk for the crawl's closing bookkeeping. When the disk fills, the
+# article that did not fit is rolled back, but recording the runs still needs new pages, which a
+# full disk may not have (an automatic checkpoint that could not grow the file keeps the WAL from
+# being reused). The reserve is given back just before the runs are recorded.
+RESERVE_BYTES = 256 * 1024
+
+
+def _reserve(db_path: str | Path) -> Path | None:
+    """A file of RESERVE_BYTES beside the archive, or None where one cannot be made."""
+    path = Path(f"{db_path}-reserve")
+    try:
+        fd = open_own_file(path)
+    except (OSError, UserError):
+        return None
+    try:
+        if os.fstat(fd).st_size < RESERVE_BYTES:
+            os.write(fd, b"\0" * RESERVE_BYTES)
+    except OSError:
+        path.unlink(missing_ok=True)
+        return None
+    finally:
+        os.close(fd)
+    return path
+
+
 def run_crawl(
     config: Config, sources: list[Source], db_path: str | Path, *, log_file: str | Path | None = None,
     progress: bool = False, backfill_days: int | None = None,
@@ -104,6 +132,7 @@ def run_crawl(
     from crawler.spiders.archive_spider import ArchiveSpider
 
     db = open_archive(db_path, create=True, verify=True)
+    reserve = _reserve(db_path)
     handler = setup_logging(log_file or Path(db_path).with_name("mfa-archive.log"))
     report = CrawlReport()
     for source in sources:
@@ -132,6 +161,8 @@ def run_crawl(
         try:
             if report.stopped is None:
                 state.save_validators()
+            if reserve is not None:
+                reserve.unlink(missing_ok=True)
             finish_runs(db, run_ids, report, time.monotonic() - started, report.stopped is None)
         except sqlite3.Error as exc:
             if not is_disk_full(exc):
@@ -139,6 +170,8 @@ def run_crawl(
             report.stop(f"disk full: cannot write to {db_path}")
     finally:
         db.close()
+        if reserve is not None:
+            reserve.unlink(missing_ok=True)
         for rep in report.sources.values():
             logger.info("%s", rep.summary())
         if handler.broken and report.stopped is None:

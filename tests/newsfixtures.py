@@ -75,3 +75,39 @@ def event_records() -> list[dict]:
                "В Кремле оценили отношения с Вьетнамом"),
         record("https://e1.example.ru/weather/1", UNRELATED, "2025-03-12", "Метель в Екатеринбурге"),
     ]
+
+
+# Undated articles (imported from elsewhere, or pages whose date was not found).
+# A truncated copy of the March original, ingested with no date: a reprint at any distance in time.
+UNDATED_COPY = ORIGINAL[: ORIGINAL.index("«Мы договорились")]
+# The May phone call retold by another outlet, dated only by its dateline: day and month, no year.
+DATELINE_REWRITE = (
+    "МОСКВА, 14 мая. /ТАСС/. Сергей Лавров и министр иностранных дел Вьетнама Буй Тхань Сон "
+    "поговорили по телефону. Главы МИД обсудили строительство атомной станции в провинции Ниньтхуан, "
+    "соглашение о свободной торговле и подготовку визита президента Вьетнама в Россию. Российский "
+    "министр поблагодарил вьетнамского коллегу за поддержку инициатив России в АСЕАН."
+)
+# The same people on the same topics, but its dateline says another day: another event.
+DATELINE_OTHER_DAY = (
+    "МОСКВА, 2 апреля. /ТАСС/. Сергей Лавров и министр иностранных дел Вьетнама Буй Тхань Сон "
+    "поговорили по телефону. Главы МИД обсудили строительство атомной станции в провинции Ниньтхуан, "
+    "соглашение о свободной торговле и подготовку визита президента Вьетнама в Россию. Российский "
+    "министр поблагодарил вьетнамского коллегу за поддержку инициатив России в АСЕАН."
+)
+# Weather with no date and no dateline: nothing to join.
+UNDATED_WEATHER = (
+    "В Новосибирске ожидается ледяной дождь и гололедица, сообщили в региональном центре "
+    "гидрометеорологии. Водителей просят не выезжать без необходимости."
+)
+
+
+def undated_records() -> list[dict]:
+    """Undated articles that belong to (or must stay out of) the stories of `event_records`."""
+    return [
+        record("https://archive.example.net/copies/lavrov-hanoi", UNDATED_COPY, None),
+        record("https://wire.example.org/item/may-call", DATELINE_REWRITE, None,
+               "Лавров и Буй Тхань Сон поговорили по телефону"),
+        record("https://wire.example.org/item/april-call", DATELINE_OTHER_DAY, None,
+               "Лавров и Буй Тхань Сон поговорили по телефону"),
+        record("https://weather.example.ru/ice", UNDATED_WEATHER, None, "Ледяной дождь в Новосибирске"),
+    ]

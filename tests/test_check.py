@@ -169,3 +169,18 @@ def test_minhash_signatures_made_by_another_rensa_are_found_and_recomputed(archi
     conn = sqlite3.connect(archive)
     assert conn.execute("SELECT value FROM meta WHERE key = 'minhash_version'").fetchone() == (MINHASH_VERSION,)
     assert conn.execute("SELECT count(*) FROM dedup_docs WHERE minhash = zeroblob(length(minhash))").fetchone() == (0,)
+
+
+def test_stories_grouped_by_an_older_rule_are_found_and_regrouped(archive):
+    """An archive grouped before undated articles could join stories (schema 6) is regrouped."""
+    from archive.link.schema import STORY_RULE_VERSION
+
+    conn = sqlite3.connect(archive)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'story_rule_version'").fetchone() == (STORY_RULE_VERSION,)
+    conn.execute("DELETE FROM meta WHERE key = 'story_rule_version'")
+    conn.commit()
+    conn.close()
+    _found_then_repaired(archive, "PROBLEM stories: the stories were grouped by the rule before undated articles",
+                         "REPAIRED recomputed reprints and stories")
+    conn = sqlite3.connect(archive)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'story_rule_version'").fetchone() == (STORY_RULE_VERSION,)

@@ -56,13 +56,40 @@ def test_crawl_stores_every_article_with_its_fields(crawled):
         row = rows[article.url]
         assert row["source"] == article.site
         assert row["title"] == article.title
-        assert row["published"] and row["published"][:16] == article.published[:16], article.url
+        if article.undated:
+            assert row["published"] is None, article.url
+        else:
+            assert row["published"] and row["published"][:16] == article.published[:16], article.url
         assert row["text"].strip() and row["fetched_at"]
         assert json.loads(row["tags"]) == list(article.tags) or not article.tags
         first_paragraph = article.body_paragraphs[0]
         assert first_paragraph[:60] in row["text"], article.url
     not_articles = [a.url for site in mirror.base_urls for a in mirror.articles(site) if not a.is_article]
     assert not_articles and not set(not_articles) & set(rows)
+
+
+def test_pages_without_a_date_join_their_stories_by_copy_and_dateline(crawled):
+    """The mirror's undated news.ru pages: a truncated copy, a rewrite that kept the TASS dateline
+    (day and month, no year), and the same ministers on another day by its dateline."""
+    mirror, db, result, _ = crawled
+    assert result.returncode == 0, result.stderr
+    rows = _rows(db)
+    undated = [a for a in mirror.articles("newsru") if a.undated]
+    assert len(undated) == 3
+    by_event = {}
+    for article in (a for site in mirror.base_urls for a in mirror.articles(site) if a.url in rows):
+        by_event.setdefault(article.event, set()).add(rows[article.url]["story_id"])
+    copy, dateline, other_day = (next(a for a in undated if word in a.path)
+                                 for word in ("grushko", "zamorozka", "telefonu"))
+    for article, source in ((copy, "reprint"), (dateline, "dateline"), (other_day, "dateline")):
+        assert rows[article.url]["published"] is None
+        assert rows[article.url]["date_source"] == source, article.url
+    assert by_event[copy.event] == {rows[copy.url]["story_id"]}, "the copy joins the TASS original's story"
+    assert rows[copy.url]["inferred_date"] == "2026-04-14"
+    assert by_event[dateline.event] == {rows[dateline.url]["story_id"]}, "the dateline dates the rewrite"
+    assert rows[dateline.url]["inferred_date"] == "2026-04-14"
+    assert rows[other_day.url]["story_id"] != rows[dateline.url]["story_id"], "another day by its dateline"
+    assert rows[other_day.url]["inferred_date"] == "2026-04-02", "the year from the day it was fetched"
 
 
 def test_crawl_prints_a_summary_per_source(crawled):

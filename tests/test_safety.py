@@ -55,7 +55,8 @@ def small_archive(path: Path) -> Path:
         add_article(db, Article(
             url=f"https://{'tass.ru/politika' if source == 'tass' else 'news.ru/world'}/{n}", source=source, title=title,
             text=f"{title}. Официальный представитель МИД России Мария Захарова заявила об этом на брифинге. " * 4,
-            lead="Москва ответит зеркально.", published=f"2026-04-1{n}T10:00:00+03:00",
+            # Two days apart: the texts share their boilerplate, and a day apart that is one story.
+            lead="Москва ответит зеркально.", published=f"2026-04-{10 + 2 * n}T10:00:00+03:00",
         ))
     db.close()
     return path

@@ -381,3 +381,74 @@ def test_both_full_text_indexes_merge_sixteen_segments_at_a_time_on_new_and_upgr
     upgraded = open_archive(tmp_path / "a.db")
     for index in ("articles_fts", "articles_morph_fts"):
         assert _merge_settings(upgraded, index) == (16, 64), index
+
+
+# Derived adjectives and other names: invented texts, one mechanism each (not devset text).
+NAMED = {
+    "kiev": "Киевские власти объявили о новых ограничениях для журналистов.",
+    "putin": "Путинская инициатива о зерновой сделке обсуждалась на встрече министров.",
+    "syria": "В Сирии открылись два новых пункта пропуска на границе.",
+    "baltic": "Учения на Балтике продлятся до конца месяца, сообщили военные.",
+    "irkutsk": "Иркутский аэропорт закрыт из-за тумана.",
+    "un": "Организация Объединённых Наций призвала стороны к перемирию.",
+    "eu": "Евросоюз утвердил новый пакет санкций.",
+    "eu_full": "Европейский союз продлил мандат миссии.",
+    "minfin": "Министерство финансов разместило облигации на внутреннем рынке.",
+    "duma": "Государственная дума приняла закон в первом чтении.",
+    "smolenskaya": "На Смоленской площади прокомментировали заявление посла.",
+    "cis": "Главы правительств Содружества Независимых Государств встретятся в Минске.",
+    "city": "Городские власти закрыли мост на ремонт.",
+    "imf": "МВФ повысил прогноз роста мировой экономики.",
+    "october": "Консультации дипломатов прошли 27 октября в Женеве.",
+}
+
+
+@pytest.fixture
+def named_db(tmp_path):
+    db = open_archive(tmp_path / "n.db")
+    for key, text in NAMED.items():
+        add_article(db, Article(url=f"https://example.org/{key}", source="tass", title="", text=text,
+                                published="2025-06-01T10:00:00+03:00"))
+    return db
+
+
+def _named(db, query: str) -> set[str]:
+    urls = {h.url for h in search(db, query, all_articles=True)}
+    return {key for key in NAMED if f"https://example.org/{key}" in urls}
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("Киев", {"kiev"}), ("Путин", {"putin"}), ("сирийская граница", {"syria"}), ("балтийские учения", {"baltic"}),
+    ("Иркутск", {"irkutsk"}), ("путинский", {"putin"}), ("октябрьские", {"october"}),
+])
+def test_adjectives_of_names_and_names_of_adjectives_find_each_other(named_db, query, expected):
+    assert expected <= _named(named_db, query)
+
+
+def test_an_adjective_of_a_common_noun_is_not_taken_for_a_name(named_db):
+    """`городской` is made from `город`, which is no name: it finds only itself."""
+    from archive.search.derivation import names_of_adjective
+
+    assert names_of_adjective("городской") == ()
+    assert names_of_adjective("советский") != ("совет",)
+    assert _named(named_db, "город") == set()
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("ООН", {"un"}), ("ЕС", {"eu", "eu_full"}), ("Европейский союз", {"eu", "eu_full"}), ("Минфин", {"minfin"}),
+    ("Госдума", {"duma"}), ("МИД", {"smolenskaya"}), ("СНГ", {"cis"}),
+    # Not in settings/synonyms.toml: the initials of a name that pymorphy3 knows as an abbreviation.
+    ("Международный валютный фонд", {"imf"}),
+])
+def test_other_names_of_institutions_find_each_other(named_db, query, expected):
+    assert expected <= _named(named_db, query)
+
+
+def test_a_malformed_synonyms_file_is_one_line(tmp_path):
+    from archive.errors import ConfigError
+    from archive.search.synonyms import load_groups
+
+    path = tmp_path / "synonyms.toml"
+    path.write_text('[[names]]\nsame = ["ООН"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="at least two names"):
+        load_groups(path)

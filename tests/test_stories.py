@@ -114,3 +114,74 @@ def test_an_edited_article_alone_in_its_story_leaves_no_empty_story(tmp_path):
     assert db.execute("SELECT count(*) FROM stories").fetchone() == (1,)
     assert db.execute("SELECT count(*) FROM stories s WHERE NOT EXISTS "
                       "(SELECT 1 FROM articles a WHERE a.story_id = s.id)").fetchone() == (0,)
+def test_undated_articles_join_by_copy_and_dateline_and_never_bridge(tmp_path):
+    from newsfixtures import undated_records
+
+    records, undated = event_records(), undated_records()
+    db = _ingest(tmp_path, "undated", [records + undated])
+    urls = [r["url"] for r in records]
+    partition = _partition(db)
+    assert frozenset(urls[:4] + [undated[0]["url"]]) in partition, "a truncated copy joins at any distance in time"
+    assert frozenset([urls[4], undated[1]["url"]]) in partition, "the dateline's day and month date the rewrite"
+    assert frozenset([undated[2]["url"]]) in partition, "a dateline of another day keeps the same people apart"
+    assert frozenset([undated[3]["url"]]) in partition
+    sources = dict(db.execute("SELECT url, date_source || ' ' || coalesce(inferred_date, '-') FROM articles"))
+    assert sources[undated[0]["url"]] == "reprint 2025-03-12"
+    assert sources[undated[1]["url"]] == "dateline 2025-05-14"
+    assert sources[undated[2]["url"]].startswith("dateline ")
+    assert sources[undated[3]["url"]] == "none -"
+    assert sources[urls[0]] == "page -"
+    published = dict(db.execute("SELECT url, published FROM articles"))
+    assert all(published[r["url"]] is None for r in undated), "published keeps what the page said"
+
+
+def test_undated_articles_group_the_same_in_any_order(tmp_path):
+    from newsfixtures import undated_records
+
+    everything = event_records() + undated_records()
+    forward = _partition(_ingest(tmp_path, "fwd", [everything]))
+    # Undated first: every dated article that arrives later must re-date them (`_move`).
+    undated_first = _partition(_ingest(tmp_path, "undated-first", [everything[7:], everything[:7]]))
+    backward = _partition(_ingest(tmp_path, "back", [[r] for r in reversed(everything)]))
+    shuffled = everything[5:] + everything[:2] + everything[2:5]
+    mixed = _partition(_ingest(tmp_path, "mixed", [shuffled[::2], shuffled[1::2]]))
+    assert forward == undated_first == backward == mixed
+    db = _ingest(tmp_path, "re", [everything])
+    recluster(db)
+    assert _partition(db) == forward
+
+
+def _story_rows_agree(db) -> bool:
+    """Every stories row counts its articles, and no row is left without any."""
+    return db.execute(
+        "SELECT count(*) FROM stories s WHERE size != (SELECT count(*) FROM articles a WHERE a.story_id = s.id) "
+        "OR size = 0").fetchone()[0] == 0
+
+
+def test_moving_and_updating_articles_leave_no_empty_story_behind(tmp_path):
+    """An undated article moved to a better-dated story, and an updated article alone in its
+    story, each leave their old story: its row must go with them."""
+    from newsfixtures import undated_records
+
+    everything = event_records() + undated_records()
+    db = _ingest(tmp_path, "moves", [everything[7:], everything[:7]])
+    assert _story_rows_agree(db)
+    alone = dict(everything[4], text=everything[4]["text"] + " Министры договорились созвониться вновь.")
+    _ingest_into(db, tmp_path, "update", [alone])
+    assert _story_rows_agree(db)
+
+
+def _ingest_into(db, tmp_path, name, records):
+    ingest_file(db, _write(tmp_path / f"{name}.jsonl", records))
+
+
+def test_an_archive_linked_before_schema_9_relinks_without_harm(tmp_path):
+    """Articles linked before the story keys existed have no row there: updating one must not
+    'delete' a row that is not there (which corrupts a contentless FTS5 index)."""
+    records = event_records()
+    db = _ingest(tmp_path, "old", [records])
+    db.execute("INSERT INTO story_keys (story_keys) VALUES ('delete-all')")  # as before schema 9
+    changed = dict(records[4], text=records[4]["text"] + " Министры договорились созвониться вновь.")
+    _ingest_into(db, tmp_path, "changed", [changed])
+    db.execute("INSERT INTO story_keys (story_keys, rank) VALUES ('integrity-check', 0)")
+    assert _story_rows_agree(db)

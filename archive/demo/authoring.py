@@ -32,19 +32,19 @@ def tass(
 def newsru(
     section: str, slug: str, published: str, title: str, lead: str, blocks: list[str], *,
     tags: tuple[str, ...] = (), event: str | None = None, mfa: bool = False, image: str | None = None,
-    kind: str = "article", reprint_of: str | None = None,
+    kind: str = "article", reprint_of: str | None = None, undated: bool = False,
 ) -> Entry:
-    """A news.ru page at /<section>/<slug>/."""
+    """A news.ru page at /<section>/<slug>/ (with `undated`, one that gives no date)."""
     return Entry(
         site="newsru", path=f"/{section}/{slug}/", kind=kind, published=iso(published), title=title,
         lead=lead, blocks=tuple(blocks), section=bp.NEWSRU_SECTIONS[section], tags=tags, event=event,
-        mfa=mfa, image=image, reprint_of=reprint_of,
+        mfa=mfa, image=image, reprint_of=reprint_of, undated=undated,
     )
 
 
 def reprint(
     original: Entry, section: str, slug: str, published: str, *, title: str | None = None,
-    cut_last: bool = True, tail: tuple[str, ...] = (), image: str | None = None,
+    cut_last: bool = True, tail: tuple[str, ...] = (), image: str | None = None, undated: bool = False,
 ) -> Entry:
     """A news.ru near-verbatim copy of a TASS text: dateline dropped, optionally the last
     paragraph cut (a truncated reprint) and a paragraph of its own appended."""
@@ -56,4 +56,5 @@ def reprint(
     return newsru(
         section, slug, published, title or original.title, original.lead, [*blocks, *tail],
         tags=original.tags, event=original.event, mfa=original.mfa, image=image, reprint_of=original.path,
+        undated=undated,
     )

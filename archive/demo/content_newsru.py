@@ -388,6 +388,36 @@ TICKS_SEASON = newsru(
     tags=("клещи", "Роспотребнадзор", "здоровье"), event="ticks-season-apr09",
 )
 
+# Pages that give no date at all (no date on the page, none in the feeds), as pages whose date
+# is missing or unreadable: the archive must still put them in their stories.
+# A truncated copy of the TASS original: a reprint, whenever it appeared.
+GRUSHKO_BALTIC_UNDATED = reprint(
+    t.GRUSHKO_BALTIC, "world", "grushko-nato-uchenia-baltika", "2026-04-14 11:05", undated=True,
+)
+# The TASS dateline kept, day and month without a year: it dates the page to the presser.
+LAVROV_PRESSER_DATELINE = newsru(
+    "vlast", "lavrov-zamorozka-konflikta-bez-ustraneniya-prichin", "2026-04-14 14:10",
+    "Лавров исключил заморозку конфликта без устранения его причин",
+    "Министр выступил после переговоров с главой МИД Египта",
+    [
+        "МОСКВА, 14 апреля. /ТАСС/. Москва не пойдет на замораживание украинского конфликта, если его первопричины останутся неустраненными, заявил глава МИД России Сергей Лавров на пресс-конференции по итогам переговоров с министром иностранных дел Египта Бадром Абдель Ати.",
+        "Нам предлагают перемирие, которое позволит перевооружить Киев и начать все сначала. Мы это уже проходили с минскими договоренностями и повторения не допустим, — сказал Лавров.",
+        "Министр поблагодарил Египет за взвешенную позицию по украинскому вопросу и подтвердил готовность Москвы к переговорам с учетом реалий на земле.",
+    ],
+    tags=("Сергей Лавров", "Египет", "Украина"), event="lavrov-presser-freeze-apr14", mfa=True, undated=True,
+)
+# The same two ministers on another day (its dateline says 2 April): another story.
+LAVROV_ABDELATY_CALL_DATELINE = newsru(
+    "vlast", "lavrov-i-abdel-ati-obsudili-po-telefonu-ukrainu", "2026-04-02 16:20",
+    "Лавров и Абдель Ати обсудили по телефону украинский конфликт",
+    "Министры договорились о встрече в Москве",
+    [
+        "МОСКВА, 2 апреля. /ТАСС/. Глава МИД России Сергей Лавров провел телефонный разговор с министром иностранных дел Египта Бадром Абдель Ати. Министры обсудили украинский конфликт и ситуацию на Ближнем Востоке.",
+        "Стороны договорились провести переговоры в Москве в середине апреля. Лавров поблагодарил египетского коллегу за взвешенную позицию Каира по украинскому вопросу.",
+    ],
+    tags=("Сергей Лавров", "Египет"), event="lavrov-abdelaty-call-apr02", mfa=True, undated=True,
+)
+
 ENTRIES = [
     MOLDOVA_REWRITE, ESTONIA_REWRITE, RYABKOV_MISSILES_REWRITE, PESKOV_REWRITE, LAVROV_FIDAN_REWRITE,
     GRUSHKO_REWRITE, RYABKOV_MARCH_REWRITE, WASHINGTON_REPRINT, WEATHER_REPRINT, AUSTRALIA_REPRINT,
@@ -395,4 +425,5 @@ ENTRIES = [
     NORWAY_EXPULSION, THAILAND_EMBASSY, DOLLAR_FORECAST, PETROL_RECORD, SPARTAK_COACH, BIATHLON,
     PARADE_TRAFFIC, DUMA_SPORT_TAX, PUTIN_DECREE_PARK, TRUMP_TARIFFS, GALUZIN_TAJIKISTAN,
     ZAKHAROVA_LONDON, JAPAN_EARTHQUAKE, CBR_INFLATION, TICKS_SEASON,
+    GRUSHKO_BALTIC_UNDATED, LAVROV_PRESSER_DATELINE, LAVROV_ABDELATY_CALL_DATELINE,
 ]

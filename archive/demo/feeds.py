@@ -95,8 +95,8 @@ def newsru_rss(base: str, title: str, articles: list[MirrorArticle]) -> str:
             f"<title>{escape(article.title)}</title>"
             f"<link>{escape(tracked_link(article, position))}</link>"
             f"<description>{escape(article.lead)}</description>"
-            f"<pubDate>{rfc822(article.published)}</pubDate>"
-            f"{enclosure}<category>{escape(article.section)}</category>"
+            + ("" if article.undated else f"<pubDate>{rfc822(article.published)}</pubDate>")
+            + f"{enclosure}<category>{escape(article.section)}</category>"
             "</item>"
         )
     return _channel(title, base, "Новости NEWS.ru", items, "")

@@ -47,6 +47,9 @@ class Entry:
     extras: dict = field(default_factory=dict, compare=False, hash=False)  # per-page boilerplate overrides (seeds)
     not_body_extra: tuple[str, ...] = ()
     pinned: bool = False  # listed in the RSS feeds even when older than the newest items (the seeds)
+    # The page gives no date (no <time>, meta or JSON-LD date) and its feed items no pubDate, as
+    # pages whose date is missing or unreadable; `published` still orders the listings.
+    undated: bool = False
 
     @property
     def is_article(self) -> bool:
@@ -101,6 +104,7 @@ class MirrorArticle:
     is_article: bool
     subheadings: list[str] = field(default_factory=list)
     lastmod: str = ""  # what the sitemap says: modified, else published
+    undated: bool = False  # the page and its feed items give no date (Entry.undated)
 
 
 @dataclass

@@ -85,8 +85,12 @@ def _article_main(entry: Entry, url: str, img: str | None, promo: str) -> str:
         for i, tag in enumerate(entry.tags)
     )
     body = body_html(entry, "", ' class="article__subheading"', ' class="article__update"')
+    date = "" if entry.undated else (
+        f'<time class="article__date" datetime="{entry.published}" itemprop="datePublished">'
+        f"{bp.russian_date(entry.published)}</time>"
+    )
     return f"""<article class="article{live_class}" itemscope itemtype="https://schema.org/NewsArticle">
-<div class="article__meta">{live_badge}<time class="article__date" datetime="{entry.published}" itemprop="datePublished">{bp.russian_date(entry.published)}</time>
+<div class="article__meta">{live_badge}{date}
 <a class="article__section" href="/{entry.path.strip('/').split('/')[0]}/">{esc(entry.section)}</a></div>
 <h1 class="article__title" itemprop="headline">{esc(entry.title)}</h1>
 <div class="article__subtitle" itemprop="description">{esc(entry.lead)}</div>
@@ -132,17 +136,19 @@ def _article_head(entry: Entry, url: str, img: str | None, ctx: PageContext) -> 
         "@type": "NewsArticle",
         "headline": entry.title,
         "description": entry.lead,
-        "datePublished": entry.published,
-        "dateModified": entry.modified or entry.published,
+        **({} if entry.undated else {"datePublished": entry.published, "dateModified": entry.modified or entry.published}),
         "mainEntityOfPage": url,
         "publisher": {"@type": "Organization", "name": "NEWS.ru", "logo": {"@type": "ImageObject", "url": ctx.base + "/static/img/logo.png"}},
         "keywords": ", ".join(entry.tags),
     }
     if img:
         jsonld["image"] = [img]
-    metas = [
+    dates = [] if entry.undated else [
         f'<meta property="article:published_time" content="{entry.published}">',
         f'<meta property="article:modified_time" content="{entry.modified or entry.published}">',
+    ]
+    metas = [
+        *dates,
         f'<meta property="article:section" content="{esc(entry.section)}">',
         *[f'<meta property="article:tag" content="{esc(tag)}">' for tag in entry.tags],
         f'<script type="application/ld+json">{script_json(jsonld)}</script>',

@@ -123,6 +123,7 @@ def _render_entry(site: str, entry: Entry, ctx: PageContext, curated: list[Entry
         is_article=entry.is_article,
         subheadings=entry.subheadings(),
         lastmod=entry.modified or entry.published,
+        undated=entry.undated,
     )
     return Resource(body, content_type, "article"), article
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from archive.link import stories
-from archive.link.docs import HOURS_PER_WEEK, Doc
+from archive.link.docs import DOC_COLUMNS, HOURS_PER_WEEK, Doc
 from archive.link.minhash import BANDS, NUM_PERM, band_keys
 from archive.store import Database
 
@@ -29,15 +29,15 @@ from archive.store import Database
 REPRINT_WEEKS = 1  # band keys match within this many weeks either side
 # Decoded features kept per connection: a few days of a busy archive, tens of MB.
 MAX_CACHED_DOCS = 20_000
-_DOC_COLUMNS = "article_id, url, source, mfa, sort_key, hour, n_shingles, head_key, minhash, story"
 
 
 def select_docs(db: Database, where: str, params: list) -> list[Doc]:
-    rows = db.execute(f"SELECT {_DOC_COLUMNS} FROM dedup_docs WHERE {where}", params).fetchall()
+    rows = db.execute(f"SELECT {DOC_COLUMNS} FROM dedup_docs WHERE {where}", params).fetchall()
     return [
         Doc(article_id, url, source, bool(mfa), sort_key, n, array("I", blob), stories.StoryFeatures.decode(hour, story),
-            head)
-        for article_id, url, source, mfa, sort_key, hour, n, head, blob, story in rows
+            head, bool(undated), dateline, date_source, anchor_id)
+        for article_id, url, source, mfa, sort_key, hour, n, head, blob, story, undated, dateline, date_source, anchor_id
+        in rows
     ]
 
 
@@ -110,9 +110,13 @@ def touch_hour(db: Database, hour: int) -> int:
 
 
 def hours_around(db: Database, hour: int) -> list[Hour]:
-    """The current hour buckets within the story window of `hour`, reloading stale ones."""
+    """The current hour buckets within the story window of `hour`, reloading stale ones.
+
+    Buckets hold dated articles only: undated ones are found through `undated_keys`.
+    """
     window = connection_window(db)
-    low, high = hour - stories.WINDOW_HOURS, hour + stories.WINDOW_HOURS
+    reach = stories.RULE.reach_hours
+    low, high = hour - reach, hour + reach
     tokens = dict(db.execute("SELECT hour, token FROM dedup_hours WHERE hour BETWEEN ? AND ?", [low, high]))
     buckets = []
     for h in range(low, high + 1):
@@ -123,7 +127,7 @@ def hours_around(db: Database, hour: int) -> list[Hour]:
             continue
         if cached is None or cached.token != token:
             cached = Hour(token)
-            for doc in select_docs(db, "hour = ?", [h]):
+            for doc in select_docs(db, "hour = ? AND undated = 0", [h]):
                 cached.add(doc)
             window.put(h, cached)
         window.hours.move_to_end(h)
@@ -188,7 +192,7 @@ class BandIndex:
         return set().union(*(week.ids_with(doc.band_keys) for week in self.weeks_around(db, doc.week)))
 
     def _load(self, db: Database, week: int, state: tuple[int, int] | None) -> Week:
-        rows = db.execute("SELECT article_id, minhash FROM dedup_docs WHERE hour BETWEEN ? AND ?",
+        rows = db.execute("SELECT article_id, minhash FROM dedup_docs WHERE hour BETWEEN ? AND ? AND undated = 0",
                           [week * HOURS_PER_WEEK, (week + 1) * HOURS_PER_WEEK - 1]).fetchall()
         signatures = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.uint32).reshape(len(rows), NUM_PERM)
         keys = band_keys(signatures).ravel()

@@ -3,24 +3,39 @@
 Both relations, "is a reprint of" and "reports the same event as", are decided pair by pair from
 stored features only, so the groups they make (connected components) do not depend on arrival
 order or run boundaries.
+
+An article without a publication date ("undated": excerpts from other archives, pages whose date
+could not be read, feeds without dates) has three kinds of evidence of when it appeared, used in
+this order:
+
+- a copy: a verbatim or truncated copy of a dated article is a reprint at any distance in time;
+- a dateline in its text ("МОСКВА, 10 декабря. /ТАСС/."), which gives the day but rarely the
+  year: it is compared with a dated article's date in that article's year;
+- its content alone, under a stricter rule (`StoryRule.undated_cosine`).
+
+It can also not have appeared after it was fetched (or ingested). Which of its matches gives it a
+date, and so which story it joins, is decided in archive.link.linking (`best_anchor`).
 """
 
 from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 
 import numpy as np
 
-from archive.dates import sort_time
+from archive.dates import MOSCOW, UTC, dateline_date, sort_time
 from archive.link import stories
 from archive.link.minhash import NUM_PERM, band_keys, copy_by_estimate, head_key, minhash, shingles
+from archive.link.stories import RULE, StoryRule
 from archive.textnorm import normalize, words
 
 HOURS_PER_WEEK = 7 * 24
-SAME_SOURCE_COSINE = 0.7  # an outlet's two same-day pieces are usually two events
-MIXED_RELEVANCE_COSINE = 0.7  # the Kremlin and the ministry on one topic are two statements
+# Where an article's date comes from (`articles.date_source`): the page; a dateline with its year
+# (dated) or without one; a dated copy of it; dated articles on the same event; nothing.
+PAGE, DATELINE, REPRINT, CONTENT, NONE = "page", "dateline", "reprint", "content", "none"
 
 
 @dataclass
@@ -31,11 +46,15 @@ class Doc:
     url: str
     source: str
     mfa: bool
-    sort_key: str  # UTC ISO time: published, else fetched_at
+    sort_key: str  # UTC ISO time: published (or the date it was given), else fetched_at
     n_shingles: int
     minhash: array
-    story: stories.StoryFeatures
+    story: stories.StoryFeatures  # its hour: of publication; for an undated article, of fetching
     head_key: int | None = None  # hash of the body's first words, when it has enough of them
+    undated: bool = False
+    dateline: int | None = None  # an undated article's dateline day as month * 100 + day
+    date_source: str = PAGE
+    anchor_id: int | None = None  # the dated article an undated one took its date from
 
     @property
     def order(self) -> tuple[str, str]:
@@ -59,16 +78,62 @@ def is_reprint(a: Doc, b: Doc) -> bool:
     return copy_by_estimate(equal, a.n_shingles, b.n_shingles)
 
 
-def same_story(a: Doc, b: Doc, reprint: bool) -> bool:
-    """`stories.same_story` plus two priors about who is speaking and who is publishing."""
-    if reprint:
-        return True
-    if not stories.same_story(a.story, b.story):
-        return False
-    if a.source == b.source or a.mfa != b.mfa:
-        bar = SAME_SOURCE_COSINE if a.source == b.source else MIXED_RELEVANCE_COSINE
-        return stories.cosine(a.story.terms, b.story.terms) >= bar
+def _priors(a: Doc, b: Doc, similarity: float, rule: StoryRule) -> bool:
+    """Two priors about who is speaking and who is publishing."""
+    if a.source == b.source:
+        return similarity >= rule.same_source_cosine
+    if a.mfa != b.mfa:
+        return similarity >= rule.mixed_relevance_cosine
     return True
+
+
+def dateline_hours_apart(dateline: int, dated_hour: int) -> int:
+    """Hours between a dated article and a year-less dateline day (noon in Moscow), the dateline
+    taken in the year that brings them closest (29 February only in leap years)."""
+    moment = datetime.fromtimestamp(dated_hour * 3600, UTC).astimezone(MOSCOW)
+    month, day = divmod(dateline, 100)
+    best = None
+    for year in (moment.year - 1, moment.year, moment.year + 1):
+        try:
+            noon = datetime(year, month, day, 12, tzinfo=MOSCOW)
+        except ValueError:
+            continue
+        apart = abs(int(noon.timestamp() // 3600) - dated_hour)
+        best = apart if best is None else min(best, apart)
+    return best if best is not None else 1 << 30
+
+
+def same_story(a: Doc, b: Doc, reprint: bool, rule: StoryRule = RULE) -> bool:
+    """The pairwise "same event" decision: symmetric, and independent of the rest of the archive."""
+    if not a.undated and not b.undated:
+        if reprint:
+            return True
+        if not stories.same_story(a.story, b.story, rule):
+            return False
+        return _priors(a, b, stories.cosine(a.story.terms, b.story.terms), rule)
+    if a.undated and b.undated:
+        return reprint and rule.undated_by_copy  # two articles without dates: only copies of each other
+    undated, dated = (a, b) if a.undated else (b, a)
+    if dated.story.hour > undated.story.hour + rule.window_hours:
+        return False  # the undated article was fetched before the dated one appeared
+    if reprint and rule.undated_by_copy:
+        return True
+    similarity = stories.cosine(a.story.terms, b.story.terms)
+    if undated.dateline is not None and rule.undated_by_dateline:
+        if dateline_hours_apart(undated.dateline, dated.story.hour) > rule.window_hours:
+            return False
+        matched = stories.content_match(a.story, b.story, rule, similarity)
+    else:
+        matched = (similarity >= rule.undated_cosine
+                   and stories.names_overlap(a.story.names, b.story.names) >= rule.undated_names_overlap)
+    return matched and _priors(a, b, similarity, rule)
+
+
+def anchor_rank(undated: Doc, dated: Doc, reprint: bool) -> tuple:
+    """Sort key of the dated articles an undated one matches, the one that dates it first: copies,
+    then the closest content; ties go to the earliest article (then URL), so the choice never
+    depends on arrival order."""
+    return (not reprint, -stories.cosine(undated.story.terms, dated.story.terms), dated.sort_key, dated.url)
 
 
 def doc_features(
@@ -79,6 +144,15 @@ def doc_features(
     body = " ".join(p for p in (lead, text) if p)
     body_tokens = words(normalize(body))
     shingle_set = shingles(words(normalize(title or "")) + body_tokens)
+    undated, dateline, date_source = False, None, PAGE
+    if not published:
+        given = dateline_date(text) or dateline_date(lead)
+        if given and given[0] is not None:  # a dateline with its year dates the article
+            published, date_source = f"{given[0]:04d}-{given[1]:02d}-{given[2]:02d}", DATELINE
+        else:
+            undated = True
+            dateline = given[1] * 100 + given[2] if given else None
+            date_source = DATELINE if given else NONE
     moment = sort_time(published, fetched_at)
     return Doc(
         article_id=article_id,
@@ -90,10 +164,18 @@ def doc_features(
         minhash=minhash(shingle_set),
         story=stories.features(title or "", body, int(moment.timestamp() // 3600)),
         head_key=head_key(body_tokens),
+        undated=undated,
+        dateline=dateline,
+        date_source=date_source,
     )
 
 
+DOC_COLUMNS = ("article_id, url, source, mfa, sort_key, hour, n_shingles, head_key, minhash, story, "
+               "undated, dateline, date_source, anchor_id")
+
+
 def doc_row(doc: Doc) -> tuple:
-    """The `dedup_docs` row of a doc."""
+    """The `dedup_docs` row of a doc, in DOC_COLUMNS order."""
     return (doc.article_id, doc.url, doc.source, int(doc.mfa), doc.sort_key, doc.story.hour,
-            doc.n_shingles, doc.head_key, doc.minhash.tobytes(), doc.story.encode())
+            doc.n_shingles, doc.head_key, doc.minhash.tobytes(), doc.story.encode(),
+            int(doc.undated), doc.dateline, doc.date_source, doc.anchor_id)

@@ -10,6 +10,15 @@ story features for clustering), stores them in `dedup_docs`, and then:
   `reprint_of` at the earliest one (by publication date, then URL);
 - finds story candidates sharing heavy terms within the time window, applies the pairwise
   decision of `archive.link.docs.same_story`, and merges the stories it connects.
+
+An undated article (archive.link.docs) is compared with articles at any distance in time, found
+through `story_keys` (every article's story keys) and the head key. Of the dated articles it
+matches, the best (`docs.anchor_rank`: a copy first, then the closest content) dates it, and it
+joins only the matches within the story window of that date: so it never bridges two stories of
+different dates. The anchor is the best of *all* its matches, whenever they arrived: a dated
+article that arrives later and beats the anchor moves the undated article (`_move`), so the
+grouping stays the same in any arrival order. Two undated articles join only as copies of each
+other dated alike (both by nothing, or by anchors within the window).
 """
 
 from __future__ import annotations
@@ -20,11 +29,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from archive.dates import dateline_day_before, moscow_day
 from archive.link import stories
 from archive.link.caches import band_index, hours_around, select_docs, touch_hour, connection_window
-from archive.link.docs import Doc, doc_features, doc_row, same_story
+from archive.link.docs import (
+    CONTENT, DATELINE, DOC_COLUMNS, NONE, REPRINT, Doc, anchor_rank, doc_features, doc_row, is_reprint, same_story,
+)
 from archive.link.minhash import MINHASH_VERSION, NUM_PERM, copy_by_estimate
-from archive.link.schema import MINHASH_VERSION_KEY
+from archive.link.schema import (
+    MINHASH_VERSION_KEY, STORY_KEYS, STORY_RULE_VERSION, STORY_RULE_VERSION_KEY, key_words,
+)
 from archive.store import Database, transaction
 
 
@@ -39,7 +53,13 @@ def _compute(db: Database, article_id: int) -> Doc:
 
 
 def _store(db: Database, doc: Doc) -> None:
-    db.execute("INSERT INTO dedup_docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_row(doc))
+    db.execute(f"INSERT INTO dedup_docs ({DOC_COLUMNS}) VALUES ({', '.join('?' * len(doc_row(doc)))})", doc_row(doc))
+    db.execute(f"INSERT INTO {STORY_KEYS} (rowid, keys) VALUES (?, ?)", [doc.article_id, key_words(doc.story.keys())])
+    if doc.undated:
+        # Undated articles are in no hour bucket and no band week: dated ones find them here.
+        db.conn.executemany("INSERT OR IGNORE INTO undated_keys (key, article_id) VALUES (?, ?)",
+                            [(key, doc.article_id) for key in doc.story.keys()])
+        return
     old_token = db.execute("SELECT token FROM dedup_hours WHERE hour = ?", [doc.story.hour]).fetchone()
     token = touch_hour(db, doc.story.hour)
     connection_window(db).add(doc, token)
@@ -64,7 +84,8 @@ def _reprint_matches(db: Database, doc: Doc) -> list[Doc]:
     """
     candidates = band_index(db).ids_sharing_a_band(db, doc)
     if doc.head_key is not None:
-        candidates.update(i for (i,) in db.execute("SELECT article_id FROM dedup_docs WHERE head_key = ?", [doc.head_key]))
+        candidates.update(i for (i,) in db.execute(
+            "SELECT article_id FROM dedup_docs WHERE head_key = ? AND undated = 0", [doc.head_key]))
     candidates.discard(doc.article_id)
     rows = []
     for chunk in _chunks(sorted(candidates)):
@@ -101,7 +122,7 @@ def _story_matches(db: Database, doc: Doc, reprints: list[Doc]) -> list[Doc]:
     keys = doc.story.keys()
     reprint_ids = {r.article_id for r in reprints}
     matches = []
-    for bucket in hours_around(db, doc.story.hour):
+    for bucket in hours_around(db, doc.story.hour):  # dated docs only
         candidates = ids_sharing(keys, bucket.by_key, stories.MIN_SHARED_KEYS)
         candidates |= ids_sharing(doc.story.quote_ngrams, bucket.by_quote, stories.MIN_SHARED_QUOTES)
         for other_id in candidates - reprint_ids - {doc.article_id}:
@@ -157,7 +178,8 @@ def _assign_story(db: Database, doc: Doc, matches: list[Doc]) -> None:
             db.execute(f"DELETE FROM stories WHERE id IN ({marks})", merged)
     else:
         target = db.execute("INSERT INTO stories (size) VALUES (0)").lastrowid
-    db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [target, doc.article_id])
+    # The date's source goes in the same row write (an UPDATE rewrites the whole article row).
+    db.execute("UPDATE articles SET story_id = ?, date_source = ? WHERE id = ?", [target, doc.date_source, doc.article_id])
     refresh_story(db, target)
 
 
@@ -186,8 +208,9 @@ def story_summary(rows: list[tuple]) -> tuple:
             sum(r[4] or 0 for r in rows))
 
 
-def _forget(db: Database, article_id: int) -> None:
-    """Take a re-extracted article out of its reprint group and story, and re-link those left.
+def _forget(db: Database, article_id: int) -> Doc:
+    """Take an article out of its reprint group and story, and re-link those left; returns its
+    stored doc.
 
     Its old text may have been the only bridge between other members, so the remaining members
     are re-linked from their stored features (no recomputation) to split what no longer connects.
@@ -201,23 +224,141 @@ def _forget(db: Database, article_id: int) -> None:
         "SELECT id FROM articles WHERE story_id = ? AND id != ?", [story_id, article_id])] if story_id else []
     (old,) = _load(db, [article_id])
     db.execute("DELETE FROM dedup_docs WHERE article_id = ?", [article_id])
-    touch_hour(db, old.story.hour)
-    connection_window(db).drop(old.story.hour)
+    # A contentless FTS5 row is deleted by giving back what it indexed; an article linked before
+    # schema 9 (until `recluster`) has none, and deleting what is not there would corrupt it.
+    if db.execute(f"SELECT 1 FROM {STORY_KEYS}_docsize WHERE id = ?", [article_id]).fetchone():
+        db.execute(f"INSERT INTO {STORY_KEYS} ({STORY_KEYS}, rowid, keys) VALUES ('delete', ?, ?)",
+                   [article_id, key_words(old.story.keys())])
+    if old.undated:
+        db.execute("DELETE FROM undated_keys WHERE key IN (SELECT value FROM json_each(?)) AND article_id = ?",
+                   [json.dumps(old.story.keys()), article_id])
+    else:
+        touch_hour(db, old.story.hour)
+        connection_window(db).drop(old.story.hour)
     db.execute("UPDATE articles SET reprint_of = NULL, story_id = NULL WHERE id = ?", [article_id])
     if group:
         db.execute(f"UPDATE articles SET reprint_of = NULL WHERE id IN ({','.join('?' * len(group))})", group)
     if story_members:
         db.execute(f"UPDATE articles SET story_id = NULL WHERE id IN ({','.join('?' * len(story_members))})", story_members)
-    if story_id is not None:  # also when the article was its only member: no story without articles
+    if story_id is not None:  # its members are re-linked below; alone, it leaves no story behind
         db.execute("DELETE FROM stories WHERE id = ?", [story_id])
     for doc in _load(db, sorted(set(group) | set(story_members))):
         _relink(db, doc)
+    return old
+
+
+def _dated_partners(db: Database, doc: Doc) -> tuple[list[Doc], list[Doc], list[Doc]]:
+    """The undated docs a dated `doc` joins (copies among them apart), and those it would date
+    better than their present anchor, which must move.
+
+    Undated docs whose story is being rebuilt (story_id NULL, inside `_forget`) are skipped:
+    each is re-linked in turn and compares itself with `doc` then.
+    """
+    candidates = ids_sharing_in_table(db, "undated_keys", doc.story.keys())
+    if doc.head_key is not None:
+        candidates |= {i for (i,) in db.execute(
+            "SELECT article_id FROM dedup_docs WHERE head_key = ? AND undated = 1", [doc.head_key])}
+    joined, copies, moving = [], [], []
+    if not candidates:
+        return joined, copies, moving
+    marks = ",".join("?" * len(candidates))
+    pending = {i for (i,) in db.execute(
+        f"SELECT id FROM articles WHERE id IN ({marks}) AND story_id IS NULL", sorted(candidates))}
+    undated = _load(db, sorted(candidates - pending))
+    anchors = {a.article_id: a for a in _load(db, sorted({u.anchor_id for u in undated if u.anchor_id is not None}))}
+    for other in undated:
+        reprint = is_reprint(doc, other)
+        if not same_story(doc, other, reprint):
+            continue
+        anchor = anchors.get(other.anchor_id)
+        if anchor is None or anchor_rank(other, doc, reprint) < anchor_rank(other, anchor, is_reprint(other, anchor)):
+            moving.append(other)
+        elif abs(doc.story.hour - anchor.story.hour) <= stories.RULE.window_hours:
+            (copies if reprint else joined).append(other)
+    return joined, copies, moving
+
+
+def ids_sharing_in_table(db: Database, table: str, keys: list[int]) -> set[int]:
+    """The ids filed under at least MIN_SHARED_KEYS of `keys` in a key table (symmetric, as
+    `ids_sharing`)."""
+    return {i for (i,) in db.execute(
+        f"SELECT article_id FROM {table} WHERE key IN (SELECT value FROM json_each(?)) "
+        f"GROUP BY article_id HAVING count(*) >= {stories.MIN_SHARED_KEYS}", [json.dumps(keys)])}
+
+
+def _link_undated(db: Database, doc: Doc) -> None:
+    """Date an undated doc by its best dated match, and join the matches within the story window
+    of that date, and the undated copies of it dated alike."""
+    counts: dict[int, int] = {}
+    for word in key_words(doc.story.keys()).split():
+        for (article_id,) in db.execute(f"SELECT rowid FROM {STORY_KEYS} WHERE {STORY_KEYS} MATCH ?", [word]):
+            counts[article_id] = counts.get(article_id, 0) + 1
+    candidates = {article_id for article_id, n in counts.items() if n >= stories.MIN_SHARED_KEYS}
+    if doc.head_key is not None:
+        candidates |= {i for (i,) in db.execute("SELECT article_id FROM dedup_docs WHERE head_key = ?", [doc.head_key])}
+    candidates.discard(doc.article_id)
+    others = _load(db, sorted(candidates))
+    matched = []
+    for other in (o for o in others if not o.undated):
+        reprint = is_reprint(doc, other)
+        if same_story(doc, other, reprint):
+            matched.append((anchor_rank(doc, other, reprint), other, reprint))
+    matched.sort(key=lambda m: m[0])
+    anchor = matched[0][1] if matched else None
+    window = stories.RULE.window_hours
+    joined = [(other, reprint) for _, other, reprint in matched if abs(other.story.hour - anchor.story.hour) <= window]
+    for other in (o for o in others if o.undated and is_reprint(doc, o)):
+        other_anchor_hour = _anchor_hour(db, other)
+        if (anchor is None and other_anchor_hour is None) or (
+                anchor is not None and other_anchor_hour is not None
+                and abs(other_anchor_hour - anchor.story.hour) <= window):
+            joined.append((other, True))
+    _date_undated(db, doc, anchor, matched[0][2] if matched else False)
+    _assign_reprint(db, doc, [other for other, reprint in joined if reprint])
+    _assign_story(db, doc, [other for other, _ in joined])
+
+
+def _anchor_hour(db: Database, doc: Doc) -> int | None:
+    if doc.anchor_id is None:
+        return None
+    row = db.execute("SELECT hour FROM dedup_docs WHERE article_id = ?", [doc.anchor_id]).fetchone()
+    return row[0] if row else None
+
+
+def _date_undated(db: Database, doc: Doc, anchor: Doc | None, reprint: bool) -> None:
+    """Record where an undated doc's date comes from, and the date, on its rows."""
+    if anchor is None:
+        source, sort_key, day = (DATELINE if doc.dateline is not None else NONE), doc.sort_key, None
+        if doc.dateline is not None:
+            day = dateline_day_before(doc.dateline, doc.sort_key)
+    else:
+        source = REPRINT if reprint else DATELINE if doc.dateline is not None else CONTENT
+        sort_key, day = anchor.sort_key, moscow_day(anchor.sort_key)
+    doc.anchor_id = anchor.article_id if anchor else None
+    doc.date_source = source
+    db.execute("UPDATE dedup_docs SET anchor_id = ?, date_source = ?, sort_key = ? WHERE article_id = ?",
+               [doc.anchor_id, source, sort_key, doc.article_id])
+    db.execute("UPDATE articles SET inferred_date = ? WHERE id = ?", [day, doc.article_id])
+
+
+def _move(db: Database, doc: Doc) -> None:
+    """Re-date an undated doc that a new dated article dates better, and regroup what it left."""
+    old = _forget(db, doc.article_id)
+    old.anchor_id = None
+    _store(db, old)
+    _link_undated(db, old)
 
 
 def _relink(db: Database, doc: Doc) -> None:
+    if doc.undated:
+        _link_undated(db, doc)
+        return
     reprints = _reprint_matches(db, doc)
-    _assign_reprint(db, doc, reprints)
-    _assign_story(db, doc, _story_matches(db, doc, reprints))
+    joined, copies, moving = _dated_partners(db, doc)
+    _assign_reprint(db, doc, reprints + copies)
+    _assign_story(db, doc, _story_matches(db, doc, reprints) + joined + copies)
+    for other in moving:
+        _move(db, other)
 
 
 def link(db: Database, article_id: int) -> None:
@@ -228,10 +369,11 @@ def link(db: Database, article_id: int) -> None:
     if db.execute("SELECT 1 FROM dedup_docs WHERE article_id = ?", [article_id]).fetchone():
         _forget(db, article_id)
     doc = _compute(db, article_id)
-    # The doc's own hour and week are loaded before the doc is stored, so _store can add it to
-    # buckets known to be current.
-    hours_around(db, doc.story.hour)
-    band_index(db).weeks_around(db, doc.week)
+    if not doc.undated:
+        # The doc's own hour and week are loaded before the doc is stored, so _store can add it to
+        # buckets known to be current.
+        hours_around(db, doc.story.hour)
+        band_index(db).weeks_around(db, doc.week)
     _store(db, doc)
     _relink(db, doc)
 
@@ -251,9 +393,11 @@ def recluster(db: Database) -> ReclusterStats:
     components as any other order.
     """
     with transaction(db):
-        for table in ("dedup_docs", "dedup_hours", "stories"):
+        for table in ("dedup_docs", "dedup_hours", "stories", "undated_keys"):
             db.execute(f"DELETE FROM {table}")
+        db.execute(f"INSERT INTO {STORY_KEYS} ({STORY_KEYS}) VALUES ('delete-all')")
         db.set_meta(MINHASH_VERSION_KEY, MINHASH_VERSION)
+        db.set_meta(STORY_RULE_VERSION_KEY, STORY_RULE_VERSION)
         db.execute("UPDATE articles SET reprint_of = NULL, story_id = NULL")
         ids = [i for (i,) in db.execute("SELECT id FROM articles ORDER BY coalesce(published, fetched_at), url")]
         for article_id in ids:

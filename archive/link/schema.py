@@ -5,6 +5,7 @@ imports nothing of the stage itself."""
 from __future__ import annotations
 
 from archive.store import Database
+from archive.store.articles import set_fts_merge
 
 MINHASH_VERSION_KEY = "minhash_version"
 _TABLES = (
@@ -45,3 +46,55 @@ def record_minhash_version(db: Database) -> None:
 
     if db.meta(MINHASH_VERSION_KEY) is None:
         db.set_meta(MINHASH_VERSION_KEY, MINHASH_VERSION)
+
+
+STORY_RULE_VERSION_KEY = "story_rule_version"
+# The grouping rule the stored stories were made by; `check` reports an archive grouped by
+# another, and `recluster` (or `check --repair`) regroups it. Change it with the rule.
+STORY_RULE_VERSION = "2: undated articles join by copy, dateline or content"
+# Columns the link stage adds to tables it does not own the rows of.
+_DATE_COLUMNS = {
+    "dedup_docs": (("undated", "INTEGER NOT NULL DEFAULT 0"), ("dateline", "INTEGER"),
+                   ("date_source", "TEXT NOT NULL DEFAULT 'page'"), ("anchor_id", "INTEGER")),
+    # Where the date used for grouping came from (page, dateline, reprint, content, none), and the
+    # date inferred for an article whose page gave none; `published` keeps what the page said.
+    "articles": (("date_source", "TEXT"), ("inferred_date", "TEXT")),
+}
+STORY_KEYS = "story_keys"
+_KEY_TABLES = (
+    # Every article's story keys (as words `k` + 8 hex digits, rowid = article id), for an
+    # undated article to find the dated ones on its event at any distance in time. A B-tree of
+    # (key, article) rows put 16 rows in random pages per article: a day of 500 into a 40k
+    # archive wrote 274 MB instead of 214 (bench/stories_scale.py). An FTS5 index appends each
+    # commit's keys as one small segment and merges them in bulk; it needs no content and no
+    # positions.
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {STORY_KEYS} USING fts5(keys, content='', detail='none')",
+    # The undated articles' keys, for a dated article to find them: few rows, looked up per article.
+    "CREATE TABLE IF NOT EXISTS undated_keys (key INTEGER NOT NULL, article_id INTEGER NOT NULL, "
+    "PRIMARY KEY (key, article_id)) WITHOUT ROWID",
+)
+
+
+def key_words(keys: list[int]) -> str:
+    """Story keys as the words `story_keys` indexes."""
+    return " ".join(f"k{key:08x}" for key in keys)
+
+
+def add_date_evidence(db: Database) -> None:
+    """Migration step (schema 9): undated articles in stories.
+
+    Adds what an article's date evidence needs (`dedup_docs.undated`, `dateline`, `date_source`,
+    `anchor_id`, `articles.date_source`, `inferred_date`) and the key tables. Existing rows keep
+    their old grouping until `mfa-archive recluster` (which `check` asks for: the stored story
+    rule version is left unset here).
+    """
+    for table, columns in _DATE_COLUMNS.items():
+        existing = set(db.columns(table))
+        for name, kind in columns:
+            if name not in existing:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+    for statement in _KEY_TABLES:
+        db.execute(statement)
+    set_fts_merge(db, STORY_KEYS)
+    if db.execute("SELECT 1 FROM dedup_docs LIMIT 1").fetchone() is None:
+        db.set_meta(STORY_RULE_VERSION_KEY, STORY_RULE_VERSION)  # nothing grouped yet

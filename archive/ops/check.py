@@ -14,7 +14,7 @@ from archive.export.schema import export_directories
 from archive.export.targets import leftover_temporaries, remove_leftover_temporaries
 from archive.link.linking import recluster
 from archive.link.minhash import MINHASH_VERSION
-from archive.link.schema import MINHASH_VERSION_KEY
+from archive.link.schema import MINHASH_VERSION_KEY, STORY_RULE_VERSION, STORY_RULE_VERSION_KEY
 from archive.search.index import rebuild_index
 from archive.search.lemmas import KEYS_VERSION_KEY, keys_version
 from archive.store import Database, transaction
@@ -99,6 +99,11 @@ def find_problems(db: Database) -> list[Problem]:
             problems.append(
                 Problem("exports", f"{len(leftovers)} temporary files of killed exports in {directory}: {names}", True)
             )
+    grouped = db.execute("SELECT 1 FROM dedup_docs LIMIT 1").fetchone() if "dedup_docs" in db.table_names() else None
+    saved = db.meta(STORY_RULE_VERSION_KEY)
+    if grouped and saved != STORY_RULE_VERSION:
+        problems.append(Problem("stories", f"the stories were grouped by {saved or 'the rule before undated articles'}, "
+                                f"not {STORY_RULE_VERSION} (recluster)", True))
     if "stories" in db.table_names():
         missing = db.execute(
             "SELECT count(DISTINCT story_id) FROM articles WHERE story_id IS NOT NULL "

@@ -1,8 +1,11 @@
 """Queries as people write them, made into safe FTS5 expressions over lemma keys.
 
-Quoted parts are phrases; every other word matches in any of its forms, and a place also finds
-the adjectives made from it (`PLACE_GROUPS`: `армянским` finds `Армения`). FTS5 operators and
-punctuation in a query are plain text, so no query can fail with an FTS error.
+Quoted parts are phrases; every other word matches in any of its forms. A place also finds
+the adjectives made from it (`PLACE_GROUPS`: `армянским` finds `Армения`), and any name of a
+place or person finds the adjectives made from it and back (archive.search.derivation:
+`путинский` finds `Путин`). A name with other names (`settings/synonyms.toml`, abbreviations of
+initials) finds them all (archive.search.synonyms). FTS5 operators and punctuation in a query
+are plain text, so no query can fail with an FTS error.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from __future__ import annotations
 import re
 
 from archive.errors import QueryError
+from archive.search.derivation import related_keys
 from archive.search.lemmas import fold, parses, word_key
+from archive.search.synonyms import find_names
 
 _WORD = re.compile(r"\w+(?:-\w+)*")
 _QUOTED = re.compile(r'"([^"]*)"')
@@ -54,11 +59,21 @@ PLACE_GROUPS = [
     if group.strip()
 ]
 _PLACE_GROUP_OF = {lemma: group for group in PLACE_GROUPS for lemma in group}
+# Each mechanism can be switched off, so bench/search.py measures what each adds.
+DERIVATION = True
+OTHER_NAMES = True
+
+
+def _names_expression(names: list[tuple[str, ...]]) -> str:
+    """FTS5 OR of a thing's names, each a phrase of lemma keys."""
+    return "(" + " OR ".join(" + ".join(f'"{key}"' for key in name) for name in names) + ")"
 
 
 def _word_keys(word: str) -> set[str]:
     """Keys that match `word` in a query: each likely reading, and its place group."""
     keys = {word_key(word)} | {fold(parse.normal_form) for parse in parses(word)}
+    if DERIVATION:
+        keys |= related_keys(word)
     for key in list(keys):
         for related in _PLACE_GROUP_OF.get(key, ()):
             keys.add(word_key(related))
@@ -99,6 +114,12 @@ def query_parts(query: str) -> list[str]:
         position = match.end()
     loose_words += _WORD.findall(query[position:].replace('"', " "))
     loose_words = [w.lower() for w in loose_words]
+    if OTHER_NAMES:
+        named = find_names(loose_words)
+        for start, end, names in named:
+            parts.append(_names_expression(names))
+        inside = {i for start, end, _ in named for i in range(start, end)}
+        loose_words = [w for i, w in enumerate(loose_words) if i not in inside]
     meaningful = [w for w in loose_words if w not in STOPWORDS]
     if not meaningful and not parts:
         meaningful = loose_words  # a query of only "из-за" or "он" still means something

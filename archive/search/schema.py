@@ -70,7 +70,7 @@ WATCHES_TABLE = "watches"
 
 
 def create_watches(db: Database) -> None:
-    """Migration step (schema 7): saved searches (`mfa-archive watch`), each published as a feed.
+    """Migration step (schema 8): saved searches (`mfa-archive watch`), each published as a feed.
 
     A watch keeps the query as the user wrote it and the filters as `search` takes them; it is
     searched afresh each time, so a better lemmatizer or new articles need no upkeep here.

@@ -87,7 +87,7 @@ def add_watch(db: Database, name: str, query: str, filters: ArticleFilter = Arti
 
 def list_watches(db: Database) -> list[Watch]:
     """Every watch, by name."""
-    if WATCHES_TABLE not in db.table_names():  # an archive opened by plain Datasette, before schema 7
+    if WATCHES_TABLE not in db.table_names():  # an archive opened by plain Datasette, before schema 8
         return []
     return [_watch(row) for row in db.execute(f"SELECT {_COLUMNS} FROM {WATCHES_TABLE} ORDER BY name")]
 
