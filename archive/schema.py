@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive.export import schema as export_schema
-from archive.fetch import frontier
+from archive.fetch import frontier, warc_records
 from archive.link import schema as link_schema
 from archive.search import schema as search_schema
 from archive.store import Database, Migration, open_database
@@ -33,6 +33,7 @@ MIGRATIONS = (
         ),
     ),
     Migration(6, "the MinHash version beside the stored signatures", (link_schema.record_minhash_version,)),
+    Migration(7, "the WARC records a backfill took in", (warc_records.create_tables,)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
