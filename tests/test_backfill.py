@@ -139,6 +139,26 @@ def test_stored_articles_are_what_the_crawl_would_store(cc_news, ingested):
     db.close()
 
 
+def test_features_and_lemmas_made_in_workers_are_what_the_writer_would_make(ingested):
+    """The link features and lemma-index rows a backfill makes before the article has an id
+    are the ones `link` and `index_pending` compute from the stored row, as for a crawl."""
+    from archive.link.docs import doc_row
+    from archive.link.linking import _compute
+    from archive.search.lemmas import indexed_rows
+
+    _, path = ingested
+    db = open_archive(path, create=False)
+    try:
+        ids = [i for (i,) in db.execute("SELECT id FROM articles ORDER BY id")]
+        stored = {row[0]: row for row in db.execute("SELECT * FROM dedup_docs")}
+        for article_id in ids:
+            assert doc_row(_compute(db, article_id)) == stored[article_id]
+        rows = db.execute("SELECT id, title, lead, text FROM articles ORDER BY id").fetchall()
+        assert indexed_rows(db, rows) == db.execute("SELECT id, title, lead, text FROM articles_morph ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
 def test_other_hosts_and_other_records_leave_nothing_behind(cc_news, ingested):
     _, path = ingested
     conn = sqlite3.connect(path)

@@ -6,9 +6,10 @@ site's profile of that day, then `add_article` classifies, stores, links and ind
 `add_article` is also the way in for articles extracted elsewhere (`ingest` of JSON Lines).
 
 The path has two halves, so a backfill can spread it over processes without a second path:
-`prepare_page` needs no archive (extract, classify and, when asked, the link features: the
-CPU-bound part, run in worker processes), and `store_prepared` writes what it made (the
-archive's part, in one writer process and in order). `process_page` is the two in a row.
+`prepare_page` needs no archive (extract, classify and, when asked, the link features and
+lemma keys: the CPU-bound part, run in worker processes), and `store_prepared` writes what it
+made (the archive's part, in one writer process and in order). `process_page` is the two in a
+row.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from archive.link.linking import article_features, link
 from archive.models import Article, ExtractionFailure, FetchedPage
 from archive.profile import GENERIC
 from archive.search.index import index_pending
+from archive.search.lemmas import index_fields
 from archive.store import Database, transaction
 from archive.store.articles import record_failure, upsert_article
 from archive.store.rawpages import save_page
@@ -60,6 +62,7 @@ class PreparedPage:
     result: Article | ExtractionFailure
     relevance: Relevance | None = None
     link_features: Doc | None = None
+    lemmas: tuple[str, str, str] | None = None  # its lemma-index row
 
 
 def process_page(db: Database, page: FetchedPage, source: Source | None, *, record_failures: bool = True) -> PageOutcome:
@@ -76,13 +79,13 @@ def process_page(db: Database, page: FetchedPage, source: Source | None, *, reco
     return store_prepared(db, prepare_page(page, source), raw_id, record_failures=record_failures)
 
 
-def prepare_page(page: FetchedPage, source: Source | None, *, link_features: bool = False) -> PreparedPage:
+def prepare_page(page: FetchedPage, source: Source | None, *, for_writer: bool = False) -> PreparedPage:
     """Extract `page` with `source`'s profile of the day it was fetched and classify the article;
-    with `link_features`, also compute what linking it will need. Touches no archive.
+    `for_writer` also computes what linking and the lemma index will need. Touches no archive.
 
-    The crawl and `reextract` leave the link features to `link`, which skips them for an
-    unchanged article; a backfill asks for them, as its pages are new and its workers have the
-    spare CPU.
+    The crawl and `reextract` leave that to `link` and `index_pending`, which skip it for an
+    unchanged article; a backfill asks for it, as its pages are new, its workers have the
+    spare CPU and its one writer has none.
     """
     profile = source.profile_at(page.fetched_at) if source else GENERIC
     result = extract_article(page, profile)
@@ -91,11 +94,12 @@ def prepare_page(page: FetchedPage, source: Source | None, *, link_features: boo
     entry = page.feed_entry
     result.lastmod = (entry.lastmod if entry else None) or result.modified or result.published
     relevance = classify(result)
-    features = None
-    if link_features and result.fetched_at:  # the values `upsert_article` stores, so `link` would compute the same
-        features = article_features(result.url, result.source, result.title, result.lead, result.text,
-                                    result.published, result.fetched_at, relevance.mfa)
-    return PreparedPage(page, result, relevance, features)
+    if not (for_writer and result.fetched_at):
+        return PreparedPage(page, result, relevance)
+    # From the values `upsert_article` stores, so `link` and `index_pending` would make the same.
+    features = article_features(result.url, result.source, result.title, result.lead, result.text,
+                                result.published, result.fetched_at, relevance.mfa)
+    return PreparedPage(page, result, relevance, features, index_fields(result.title, result.lead, result.text))
 
 
 def store_prepared(db: Database, prepared: PreparedPage, raw_id: int, *, record_failures: bool = True) -> PageOutcome:
@@ -110,7 +114,7 @@ def store_prepared(db: Database, prepared: PreparedPage, raw_id: int, *, record_
         return outcome
     result.raw_id = raw_id
     with transaction(db):
-        added = _add(db, result, prepared.relevance, prepared.link_features)
+        added = _add(db, result, prepared.relevance, prepared.link_features, prepared.lemmas)
     return PageOutcome(prepared.page.url, raw_id, added.status, article_id=added.article_id)
 
 
@@ -131,12 +135,15 @@ def add_articles(db: Database, articles: list[Article]) -> list[AddResult]:
         return [_add(db, article) for article in articles]
 
 
-def _add(db: Database, article: Article, verdict: Relevance | None = None, features: Doc | None = None) -> AddResult:
-    """Classify (unless `verdict` says already), store, link and index one article; the caller
-    holds the transaction."""
+def _add(
+    db: Database, article: Article, verdict: Relevance | None = None, features: Doc | None = None,
+    lemmas: tuple[str, str, str] | None = None,
+) -> AddResult:
+    """Classify (unless `verdict` says already), store, link and index one article, with its
+    link features and lemma-index row when made beforehand; the caller holds the transaction."""
     verdict = verdict or classify(article)
     article_id, status = upsert_article(db, article, mfa=verdict.mfa, mfa_reasons=verdict.reasons)
     if status != "unchanged":
         link(db, article_id, features)
-        index_pending(db)
+        index_pending(db, {article_id: lemmas} if lemmas else None)
     return AddResult(article_id, status)

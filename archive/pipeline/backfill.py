@@ -4,7 +4,7 @@ crawl's page path, on every core, with no network.
 This process reads the files record by record (`archive.fetch.warc`) and keeps the `response`
 records of configured sources whose URL is an article by the source's rules. Each becomes a
 `FetchedPage` (fetched_at = WARC-Date) and goes through the two halves of the one page path:
-`prepare_page` (extract, classify, link features) in `jobs` worker processes, then, strictly
+`prepare_page` (extract, classify, link features, lemma keys) in `jobs` worker processes, then, strictly
 in file order, `store_prepared` here (raw page, article, reprints, stories, lemma index). The
 writer is one process taking pages in file order, so the archive comes out the same for any
 number of jobs; with one job nothing is started and the pages are prepared here.
@@ -46,12 +46,16 @@ from archive.pipeline import PreparedPage, prepare_page, store_prepared
 from archive.store import Database, transaction
 from archive.store.rawpages import save_page
 
-# Pages per transaction. A commit per page cost 0.5 ms of the writer's ~3.5 ms a page
-# (bench/backfill.py); a batch also bounds what a kill costs to redo.
+# Pages per transaction: with a transaction per page the writer spent 3.5 ms of CPU a page,
+# with 100 to one 2.5-2.7 ms (two runs each, bench/backfill.py's 2,000-page WARC); the writer
+# is the one part that cannot run on another core. A kill costs at most a batch to redo.
 BATCH_PAGES = 100
 BATCH_BYTES = 32 * 1024 * 1024  # a batch of very large pages is committed sooner
-CHUNK_PAGES = 8  # pages per task sent to a worker: fewer round trips than one page a task
-TASKS_PER_JOB = 3  # tasks queued per worker, so none waits while the writer stores
+# Pages per task sent to a worker. 1, 8 and 32 cost the same (2.9-3.3 ms of CPU a page in
+# this process, 4.2-5.0 ms in the workers, within the machine's noise); 8 keeps what is in
+# flight small.
+CHUNK_PAGES = 8
+TASKS_PER_JOB = 3  # tasks queued per worker, so a worker has the next one while the writer stores
 PARENT_CHECK_S = 0.5  # how often a worker checks that the backfill that forked it still runs
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -153,9 +157,11 @@ def backfill(
     from this process, and must not inherit an open SQLite connection.
     """
     from archive.classify import load_rules
+    from archive.search.lemmas import morph
 
     sources = config.select([only] if only else None)
     load_rules()  # a broken relevance.toml stops the run here, in one line, not every page in a worker
+    morph()  # pymorphy3's dictionaries, loaded once here and shared by the forked workers
     report = BackfillReport(sources={s.name: SourceTally() for s in sources})
     with _Preparer(jobs, sources) as preparer:
         from archive.schema import open_archive
@@ -303,7 +309,7 @@ def _prepare(page: FetchedPage, source: Source) -> PreparedPage:
     """`prepare_page` for a backfill: with link features, and an unexpected error in one page
     (a parser bug on odd markup) recorded as that page's failure instead of ending the run."""
     try:
-        return prepare_page(page, source, link_features=True)
+        return prepare_page(page, source, for_writer=True)
     except Exception as exc:  # noqa: BLE001 - one page of millions must not stop the rest
         detail = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
         return PreparedPage(page, ExtractionFailure(page.url, page.source, "extraction error", detail))
@@ -332,7 +338,7 @@ _SOURCES: dict[str, Source] = {}
 def _prepare_chunk(pages: list[FetchedPage]) -> list[tuple]:
     """The prepared halves of a chunk of pages, without the pages (the writer has them)."""
     prepared = (_prepare(page, _SOURCES[page.source]) for page in pages)
-    return [(p.result, p.relevance, p.link_features) for p in prepared]
+    return [(p.result, p.relevance, p.link_features, p.lemmas) for p in prepared]
 
 
 def _started() -> bool:
@@ -390,8 +396,8 @@ class _Preparer:
     def _take(self) -> Iterator[tuple[_Item, PreparedPage]]:
         chunk, pending = self.in_flight.popleft()
         results = pending.result() if isinstance(pending, Future) else pending
-        for item, (result, relevance, features) in zip(chunk, results):
-            yield item, PreparedPage(item.page, result, relevance, features)
+        for item, (result, relevance, features, lemmas) in zip(chunk, results):
+            yield item, PreparedPage(item.page, result, relevance, features, lemmas)
 
 
 # ------------------------------------------------------------------ storing
