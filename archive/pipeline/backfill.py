@@ -315,10 +315,11 @@ def _prepare(page: FetchedPage, source: Source) -> PreparedPage:
         return PreparedPage(page, ExtractionFailure(page.url, page.source, "extraction error", detail))
 
 
-def _start_worker(parent: int) -> None:
+def _start_worker(parent: int, sources: dict[str, Source]) -> None:
     # Ctrl-C reaches the whole process group; the main process stops the run, and the workers
     # finish their task instead of printing a traceback each.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _SOURCES.update(sources)
     threading.Thread(target=_exit_with, args=(parent,), name="exit-with-parent", daemon=True).start()
 
 
@@ -330,8 +331,8 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-# The sources by name, set before the workers are forked so they have them without pickling
-# each source's compiled profile with every task.
+# The sources by name, given to each worker once when it starts, not with every task (a
+# source's profile is dozens of compiled regular expressions).
 _SOURCES: dict[str, Source] = {}
 
 
@@ -356,14 +357,15 @@ class _Preparer:
         self.chunk: list[_Item] = []
 
     def __enter__(self) -> "_Preparer":
-        _SOURCES.clear()
-        _SOURCES.update(self.sources)
-        if self.jobs > 1:
-            # fork: the workers start with this process's modules, settings and rule caches
-            # loaded (a spawned worker spends about a second importing them).
-            context = multiprocessing.get_context("fork")
-            self.pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_start_worker,
-                                            initargs=(os.getpid(),))
+        if self.jobs == 1:
+            _SOURCES.clear()
+            _SOURCES.update(self.sources)
+        else:
+            # fork where there is one: the workers start with this process's modules, settings
+            # and caches loaded (a spawned worker spends about a second importing them).
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context(method),
+                                            initializer=_start_worker, initargs=(os.getpid(), self.sources))
             self.pool.submit(_started).result()  # every worker is forked now, before the archive is opened
         return self
 

@@ -52,6 +52,8 @@ JSON_LINES_SUFFIXES = (".jsonl", ".ndjson", ".json")
 def input_kind(path: Path) -> str:
     """"warc" or "jsonl" for a file `ingest` can read, by its content first; UserError for
     anything else (and for a missing file), in one line."""
+    if path.is_dir():
+        raise UserError(f"{path} is a directory, not a file")
     if not path.is_file():
         raise UserError(f"no such file: {path}")
     try:
