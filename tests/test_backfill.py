@@ -194,8 +194,38 @@ def test_update_takes_archived_urls_as_refetches(cc_news, ingested, tmp_path):
     conn.close()
     result = run_cli("ingest", str(cc_news.path), "--db", str(copy), "--update", "--source", "newsru")
     line = next(line for line in result.stdout.splitlines() if line.startswith("newsru:"))
-    assert "new 0, updated 0, unchanged " in line and "already archived" not in line
+    unchanged = expected_tallies(cc_news)["newsru"]["new"]
+    assert f"new 0, updated 0, unchanged {unchanged:,}" in line and "already archived" not in line, line
     assert not any(line.startswith("tass:") for line in result.stdout.splitlines())
+    conn = sqlite3.connect(copy)
+    assert conn.execute("SELECT count(*) FROM article_versions").fetchone() == (0,)  # the same pages: no new versions
+    conn.close()
+
+
+def test_a_changed_recapture_is_a_new_version_with_update_only(tmp_path):
+    from datetime import timedelta
+
+    page = next(p for p in article_pages() if p.article.kind == "article" and p.article.site == "tass")
+    first_words = page.article.body_paragraphs[0].split()[:6]
+    changed = page.body.replace(" ".join(first_words).encode(), f"Обновлено: {' '.join(first_words)}".encode(), 1)
+    assert changed != page.body
+    builder = WarcBuilder()
+    headers = [("Content-Type", page.content_type)]
+    builder.response(page.url, page.body, page.captured, headers=headers, label="first")
+    builder.response(page.url, changed, page.captured + timedelta(days=1), headers=headers, label="second")
+    warc = tmp_path / "twice.warc"
+    builder.write(warc, compress=False)
+    plain, update = tmp_path / "plain.db", tmp_path / "update.db"
+    assert "tass: 2 records: new 1, updated 0, unchanged 0; skipped 1 (already archived 1)" in run_cli(
+        "ingest", str(warc), "--db", str(plain)).stdout
+    assert "tass: 2 records: new 1, updated 1, unchanged 0" in run_cli("ingest", str(warc), "--db", str(update),
+                                                                       "--update").stdout
+    conn = sqlite3.connect(update)
+    text, fetched_at = conn.execute("SELECT text, fetched_at FROM articles").fetchone()
+    assert text.startswith("Обновлено: ") and fetched_at.startswith(str((page.captured + timedelta(days=1)).date()))
+    assert conn.execute("SELECT count(*) FROM article_versions").fetchone() == (1,)
+    assert conn.execute("SELECT count(*) FROM raw_pages").fetchone() == (2,)
+    conn.close()
 
 
 def test_since_and_until_bound_the_capture_day(cc_news, tmp_path):
