@@ -4,10 +4,11 @@ crawl's page path, on every core, with no network.
 This process reads the files record by record (`archive.fetch.warc`) and keeps the `response`
 records of configured sources whose URL is an article by the source's rules. Each becomes a
 `FetchedPage` (fetched_at = WARC-Date) and goes through the two halves of the one page path:
-`prepare_page` (extract, classify, link features, lemma keys) in `jobs` worker processes, then, strictly
-in file order, `store_prepared` here (raw page, article, reprints, stories, lemma index). The
-writer is one process taking pages in file order, so the archive comes out the same for any
-number of jobs; with one job nothing is started and the pages are prepared here.
+`prepare_page` (extract, classify, link features, lemma keys) in `jobs` worker processes,
+then, strictly in file order, `store_prepared` here (raw page, article, reprints, stories,
+lemma index). The writer is one process taking pages in file order, so the archive comes out
+the same for any number of jobs; with one job nothing is started and the pages are prepared
+here.
 
 Crash safety: pages are committed BATCH_PAGES at a time, each with its row in `warc_records`
 in the same transaction. A killed run loses only its open batch, rolled back whole; run again,
