@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive.export import schema as export_schema
-from archive.fetch import frontier
+from archive.fetch import frontier, warc_records
 from archive.link import schema as link_schema
 from archive.search import schema as search_schema
 from archive.store import Database, Migration, open_database
@@ -36,6 +36,7 @@ MIGRATIONS = (
     Migration(7, "exports belong to release streams, not path prefixes", (export_schema.add_release_streams,)),
     Migration(8, "saved searches (watches), published as feeds", (search_schema.create_watches,)),
     Migration(9, "undated articles in stories: date evidence and story keys", (link_schema.add_date_evidence,)),
+    Migration(10, "the WARC records a backfill took in", (warc_records.create_tables,)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

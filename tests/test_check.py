@@ -184,3 +184,94 @@ def test_stories_grouped_by_an_older_rule_are_found_and_regrouped(archive):
                          "REPAIRED recomputed reprints and stories")
     conn = sqlite3.connect(archive)
     assert conn.execute("SELECT value FROM meta WHERE key = 'story_rule_version'").fetchone() == (STORY_RULE_VERSION,)
+
+
+# ------------------------------------------------------------------ raw pages against their SHA-256
+
+
+@pytest.fixture
+def with_raw_pages(tmp_path) -> Path:
+    """An archive with 30 raw pages, as the crawl keeps them."""
+    from archive.models import FetchedPage
+    from archive.store import transaction
+    from archive.store.rawpages import save_page
+
+    path = tmp_path / "raw.db"
+    db = open_archive(path)
+    with transaction(db):
+        for number in range(30):
+            save_page(db, FetchedPage(
+                url=f"https://tass.ru/politika/{2743000 + number}", source="tass", status=200, headers={},
+                body=f"<html><body><p>Страница {number}: {'текст ' * 200}</p></body></html>".encode(),
+                fetched_at="2026-04-14T10:00:00+00:00"))
+    db.close()
+    return path
+
+
+def _spoil(path: Path, raw_id: int) -> None:
+    conn = sqlite3.connect(path)
+    blob = bytearray(conn.execute("SELECT body_zstd FROM raw_pages WHERE id = ?", [raw_id]).fetchone()[0])
+    blob[-8:-4] = bytes(b ^ 0xFF for b in blob[-8:-4])  # inside the compressed data or its checksum
+    conn.execute("UPDATE raw_pages SET body_zstd = ? WHERE id = ?", [bytes(blob), raw_id])
+    conn.commit()
+    conn.close()
+
+
+def test_raw_pages_that_no_longer_match_their_sha256_are_problems(with_raw_pages):
+    conn = sqlite3.connect(with_raw_pages)
+    conn.execute("UPDATE raw_pages SET sha256 = replace(sha256, substr(sha256, 1, 1), 'x') WHERE id IN (4, 9)")
+    conn.commit()
+    conn.close()
+    _spoil(with_raw_pages, 17)
+    before = _digest(with_raw_pages)
+    found = _check(with_raw_pages, "--full")
+    assert found.returncode == 1
+    assert "PROBLEM raw_pages: 2 raw pages do not match their stored SHA-256 (ids 4, 9; checked every raw page)" \
+        in found.stdout
+    assert "PROBLEM raw_pages: 1 raw pages cannot be decompressed (ids 17; checked every raw page)" in found.stdout
+    assert _digest(with_raw_pages) == before
+    repaired = _check(with_raw_pages, "--repair", "--full")
+    assert repaired.returncode == 1 and "STILL raw_pages:" in repaired.stdout  # the bytes are gone: not repairable
+
+
+def test_without_full_a_sample_is_checked(with_raw_pages, monkeypatch):
+    from archive.ops import check
+
+    conn = sqlite3.connect(with_raw_pages)
+    conn.execute("UPDATE raw_pages SET sha256 = 'x' || substr(sha256, 2)")  # every page damaged
+    conn.commit()
+    conn.close()
+    db = open_archive(with_raw_pages, create=False, read_only=True)
+    try:
+        sampled = check.raw_page_problems(db, sample=10)
+        everything = check.raw_page_problems(db, full=True, sample=10)
+    finally:
+        db.close()
+    assert len(sampled) == 1 and "(ids" in sampled[0].detail
+    checked = int(sampled[0].detail.split("a sample of ")[1].split(" of 30")[0])
+    assert 1 <= checked <= 10 and sampled[0].detail.startswith(f"{checked} raw pages do not match")
+    assert everything[0].detail.startswith("30 raw pages do not match") and "checked every raw page" in everything[0].detail
+
+
+def test_a_damaged_zstd_dictionary_is_a_problem(tmp_path):
+    from archive.models import FetchedPage
+    from archive.store import transaction
+    from archive.store.rawpages import TRAIN_AFTER, save_page
+
+    path = tmp_path / "dict.db"
+    db = open_archive(path)
+    with transaction(db):
+        for number in range(TRAIN_AFTER + 5):
+            save_page(db, FetchedPage(
+                url=f"https://tass.ru/politika/{2744000 + number}", source="tass", status=200, headers={},
+                body=(f"<html><head><title>{number}</title></head><body>" + "<div class=x>общая разметка</div>" * 50
+                      + f"<p>{number * 7919}</p></body></html>").encode(), fetched_at="2026-04-14T10:00:00+00:00"))
+    db.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM zstd_dicts").fetchone()[0] >= 1
+    conn.execute("UPDATE zstd_dicts SET dict = substr(dict, 1, length(dict) - 1) || x'00'")
+    conn.commit()
+    conn.close()
+    found = _check(path, "--full")
+    assert found.returncode == 1
+    assert "zstd dictionaries do not match their SHA-256" in found.stdout, found.stdout

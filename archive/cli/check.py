@@ -8,13 +8,15 @@ from archive.cli.options import add_db
 
 DESCRIPTION = """Verifies the archive: SQLite's integrity check, the full-text and lemma indexes against
 the articles, stories, versions, whether the lemma keys and MinHash signatures were made by
-the installed pymorphy3 and rensa, and temporary files killed exports left beside their files.
-Without --repair nothing is written or removed. Exit 1 while a problem remains."""
+the installed pymorphy3 and rensa, temporary files killed exports left beside their files, and
+the kept raw pages against the SHA-256 stored with each (a random sample of 1,000; every page
+with --full). Without --repair nothing is written or removed. Exit 1 while a problem remains."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("check", help="check the archive's integrity and consistency", description=DESCRIPTION)
     add_db(parser)
+    parser.add_argument("--full", action="store_true", help="check every raw page's SHA-256, not a sample")
     parser.add_argument("--repair", action="store_true",
                         help="rebuild what can be rebuilt (indexes, stories) and remove the temporary files of killed exports")
     parser.set_defaults(func=run)
@@ -26,13 +28,13 @@ def run(args: argparse.Namespace) -> int:
 
     db = open_archive(args.db, create=False, read_only=not args.repair)
     try:
-        problems = find_problems(db)
+        problems = find_problems(db, full=args.full)
         for problem in problems:
             print(f"PROBLEM {problem.check}: {problem.detail}")
         if problems and args.repair:
             for action in repair(db, problems):
                 print(f"REPAIRED {action}")
-            problems = find_problems(db)
+            problems = find_problems(db, full=args.full)
             for problem in problems:
                 print(f"STILL {problem.check}: {problem.detail}")
     finally:

@@ -63,3 +63,28 @@ def is_article_url(url: str, source: Source) -> bool:
     """True if `url` (already normalized) is one of the source's article pages."""
     parts = urlsplit(url)
     return same_site(url, source) and not parts.query and bool(source.article_path.match(parts.path))
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def captured_article_url(url: str, source: Source) -> str | None:
+    """The source's article URL that a URL captured by someone else stands for, or None.
+
+    Web archives hold pages as they were requested, over http or https, with or without
+    `www.` and tracking parameters: all of them are the one article the crawl would store,
+    so the URL is normalized onto the source's own origin before its article rules apply.
+    Other hosts (even ones the source lists in `hosts`) and other ports are not its articles.
+    """
+    try:
+        normal = normalize_url(url, source.strip_params)
+    except BadURL:
+        return None
+    parts, base = urlsplit(normal), urlsplit(source.base_url)
+    if (parts.hostname or "").removeprefix("www.") != (base.hostname or "").removeprefix("www."):
+        return None
+    explicit_port = parts.port not in (None, _DEFAULT_PORTS[parts.scheme])
+    if (explicit_port or base.port not in (None, _DEFAULT_PORTS[base.scheme])) and parts.port != base.port:
+        return None
+    on_origin = urlunsplit((base.scheme, base.netloc.lower(), parts.path, parts.query, ""))
+    return on_origin if is_article_url(on_origin, source) else None

@@ -42,6 +42,18 @@ from archive.link.schema import (
 from archive.store import Database, transaction
 
 
+def article_features(
+    url: str, source: str, title: str | None, lead: str | None, text: str | None, published: str | None,
+    fetched_at: str | None, mfa: bool,
+) -> Doc:
+    """The features `link` would compute for an article stored with these values, before it has
+    an id (CPU only: shingles, MinHash, story terms; `link` sets the id). The band keys are
+    computed too, so a worker process hands over everything linking needs."""
+    doc = doc_features(0, url, source, title, lead, text, published, fetched_at, mfa)
+    doc.band_keys  # noqa: B018 - a cached property, computed where the CPU is spare
+    return doc
+
+
 def _compute(db: Database, article_id: int) -> Doc:
     row = db.execute(
         "SELECT url, source, title, lead, text, published, fetched_at, mfa FROM articles WHERE id = ?",
@@ -361,14 +373,18 @@ def _relink(db: Database, doc: Doc) -> None:
         _move(db, other)
 
 
-def link(db: Database, article_id: int) -> None:
+def link(db: Database, article_id: int, features: Doc | None = None) -> None:
     """Compute and store the article's features, then set its `reprint_of` and `story_id`.
 
-    Runs inside the caller's transaction and never commits.
+    `features` are the article's features computed beforehand from the very values it was
+    stored with (`article_features`; a backfill computes them in its worker processes), so
+    they are not computed again here. Runs inside the caller's transaction and never commits.
     """
     if db.execute("SELECT 1 FROM dedup_docs WHERE article_id = ?", [article_id]).fetchone():
         _forget(db, article_id)
-    doc = _compute(db, article_id)
+    if features is not None:
+        features.article_id = article_id
+    doc = features or _compute(db, article_id)
     if not doc.undated:
         # The doc's own hour and week are loaded before the doc is stored, so _store can add it to
         # buckets known to be current.

@@ -7,9 +7,14 @@ and that no killed export left its temporary file in a directory exports were wr
 
 from __future__ import annotations
 
+import hashlib
+import random
 import sqlite3
 from dataclasses import dataclass
 
+import zstandard
+
+from archive.errors import RawPageMissing
 from archive.export.schema import export_directories
 from archive.export.targets import leftover_temporaries, remove_leftover_temporaries
 from archive.link.linking import recluster
@@ -19,6 +24,12 @@ from archive.search.index import rebuild_index
 from archive.search.lemmas import KEYS_VERSION_KEY, keys_version
 from archive.store import Database, transaction
 from archive.store.database import writable_twin
+from archive.store.rawpages import load_raw
+
+# Raw pages whose bytes are checked against their SHA-256 by default (all with `full`): a
+# sample finds damage that is spread out, and stays quick on an archive of millions.
+RAW_SAMPLE = 1000
+_SHOWN = 5  # ids named in a problem line
 
 
 @dataclass
@@ -55,8 +66,9 @@ def _fts_mismatch(db: Database) -> str | None:
     return None
 
 
-def find_problems(db: Database) -> list[Problem]:
-    """Run every check; an empty list means the archive is consistent."""
+def find_problems(db: Database, *, full: bool = False) -> list[Problem]:
+    """Run every check; an empty list means the archive is consistent. `full` checks every
+    raw page's bytes instead of a sample."""
     problems = []
     try:
         result = [r[0] for r in db.execute("PRAGMA integrity_check").fetchall()]
@@ -116,7 +128,77 @@ def find_problems(db: Database) -> list[Problem]:
         ).fetchone()[0]
         if wrong_size:
             problems.append(Problem("stories", f"{wrong_size} stories have a wrong size", True))
+    problems += raw_page_problems(db, full=full)
     return problems
+
+
+def raw_page_problems(db: Database, *, full: bool = False, sample: int = RAW_SAMPLE) -> list[Problem]:
+    """Raw pages whose bytes no longer match the SHA-256 stored when they were saved, and zstd
+    dictionaries that do not match theirs: a random sample of `sample` pages, or all of them
+    with `full`. Not repairable: the original bytes are gone (a crawl or a WARC can bring
+    the page back)."""
+    if "raw_pages" not in db.table_names():
+        return []
+    problems = []
+    bad_dicts = [
+        # CAST: a damaged row may hold text, which sqlite3 would fail to decode
+        dict_id for dict_id, data, sha in db.execute("SELECT id, CAST(dict AS BLOB), sha256 FROM zstd_dicts")
+        if hashlib.sha256(data or b"").hexdigest() != sha
+    ]
+    if bad_dicts:
+        problems.append(Problem("raw_pages", f"{len(bad_dicts)} zstd dictionaries do not match their SHA-256 "
+                                             f"(ids {_ids(bad_dicts)}): the pages compressed with them cannot be read", False))
+    total = db.execute("SELECT count(*) FROM raw_pages").fetchone()[0]
+    ids = _all_raw_ids(db) if full or total <= sample else _sampled_raw_ids(db, sample)
+    checked, mismatched, unreadable = 0, [], []
+    for raw_id in ids:
+        row = db.execute("SELECT sha256, size FROM raw_pages WHERE id = ?", [raw_id]).fetchone()
+        if row is None:
+            continue
+        checked += 1
+        try:
+            body = load_raw(db, raw_id)
+        # Damaged compressed data, its dictionary gone, or no blob at all (TypeError: text or NULL).
+        except (zstandard.ZstdError, RawPageMissing, sqlite3.DatabaseError, TypeError):
+            unreadable.append(raw_id)
+            continue
+        if hashlib.sha256(body).hexdigest() != row[0] or len(body) != row[1]:
+            mismatched.append(raw_id)
+    scope = "every raw page" if checked == total else f"a sample of {checked:,} of {total:,} raw pages"
+    if mismatched:
+        problems.append(Problem("raw_pages", f"{len(mismatched):,} raw pages do not match their stored SHA-256 "
+                                             f"(ids {_ids(mismatched)}; checked {scope})", False))
+    if unreadable:
+        problems.append(Problem("raw_pages", f"{len(unreadable):,} raw pages cannot be decompressed "
+                                             f"(ids {_ids(unreadable)}; checked {scope})", False))
+    return problems
+
+
+def _ids(ids: list[int]) -> str:
+    shown = ", ".join(str(i) for i in ids[:_SHOWN])
+    return shown + (f" and {len(ids) - _SHOWN:,} more" if len(ids) > _SHOWN else "")
+
+
+def _all_raw_ids(db: Database):
+    """Every raw page id, in slices, so a full check holds no list of millions."""
+    last = 0
+    while True:
+        ids = [i for (i,) in db.execute("SELECT id FROM raw_pages WHERE id > ? ORDER BY id LIMIT 1000", [last])]
+        if not ids:
+            return
+        yield from ids
+        last = ids[-1]
+
+
+def _sampled_raw_ids(db: Database, sample: int) -> list[int]:
+    """About `sample` distinct raw page ids at random: each the first id at or after a random
+    point of the id range (a lookup each, instead of sorting the whole table by random())."""
+    low, high = db.execute("SELECT min(id), max(id) FROM raw_pages").fetchone()
+    picked: set[int] = set()
+    for point in random.sample(range(low, high + 1), min(sample, high - low + 1)):
+        row = db.execute("SELECT id FROM raw_pages WHERE id >= ? ORDER BY id LIMIT 1", [point]).fetchone()
+        picked.add(row[0])
+    return sorted(picked)
 
 
 def repair(db: Database, problems: list[Problem]) -> list[str]:

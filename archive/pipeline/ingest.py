@@ -16,7 +16,8 @@ from typing import BinaryIO, TextIO
 from urllib.parse import urlsplit
 
 from archive.dates import record_datetime
-from archive.errors import LineError
+from archive.errors import LineError, UserError
+from archive.fetch.warc import GZIP_MAGIC, looks_like_warc
 from archive.models import Article
 from archive.pipeline import add_article, add_articles
 from archive.store import Database
@@ -43,6 +44,33 @@ class IngestSummary:
             f"imported {self.imported} (new {self.new}, updated {self.updated}, unchanged {self.unchanged}), "
             f"failed {self.failed}"
         )
+
+
+JSON_LINES_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
+def input_kind(path: Path) -> str:
+    """"warc" or "jsonl" for a file `ingest` can read, by its content first; UserError for
+    anything else (and for a missing file), in one line."""
+    if path.is_dir():
+        raise UserError(f"{path} is a directory, not a file")
+    if not path.is_file():
+        raise UserError(f"no such file: {path}")
+    try:
+        if looks_like_warc(path):
+            return "warc"
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    name = path.name.lower()
+    if name.endswith((".warc", ".warc.gz")):
+        raise UserError(f"{path} is not a WARC file: it does not start with a WARC/1.x record")
+    if head.startswith(GZIP_MAGIC):
+        raise UserError(f"{path} is gzip-compressed but not WARC (JSON Lines must be uncompressed)")
+    if name.endswith(JSON_LINES_SUFFIXES) or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") or not head.strip():
+        return "jsonl"
+    raise UserError(f"{path} is neither a WARC file nor JSON Lines (it starts with {head[:20]!r})")
 
 
 def source_from_url(url: str) -> str:

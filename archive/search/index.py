@@ -43,12 +43,15 @@ def rebuild_index(db: Database) -> int:
     return db.execute(f"SELECT count(*) FROM {MORPH_TABLE}").fetchone()[0]
 
 
-def index_pending(db: Database) -> int:
+def index_pending(db: Database, lemmatized: dict[int, tuple[str, str, str]] | None = None) -> int:
     """Lemmatize the queued articles into the lemma index; returns how many.
 
-    Runs inside the caller's transaction when there is one (the store's write), else in its
-    own transactions of INDEX_BATCH articles.
+    `lemmatized` holds the lemma-index rows (`lemmas.index_fields`) of queued articles made
+    beforehand, by id (a backfill makes them in its worker processes). Runs inside the
+    caller's transaction when there is one (the store's write), else in its own transactions
+    of INDEX_BATCH articles.
     """
+    lemmatized = lemmatized or {}
     done = 0
     while True:
         rows = db.execute(
@@ -59,8 +62,10 @@ def index_pending(db: Database) -> int:
             return done
         with transaction(db):
             db.conn.executemany(f"DELETE FROM {MORPH_TABLE} WHERE id = ?", [(r[0],) for r in rows])
+            made = [(r[0], *lemmatized[r[0]]) for r in rows if r[0] in lemmatized]
             db.conn.executemany(
-                f"INSERT INTO {MORPH_TABLE} (id, title, lead, text) VALUES (?, ?, ?, ?)", indexed_rows(db, rows)
+                f"INSERT INTO {MORPH_TABLE} (id, title, lead, text) VALUES (?, ?, ?, ?)",
+                made + indexed_rows(db, [r for r in rows if r[0] not in lemmatized]),
             )
             db.conn.executemany(f"DELETE FROM {PENDING_TABLE} WHERE id = ?", [(r[0],) for r in rows])
         done += len(rows)

@@ -77,6 +77,12 @@ def index_text(text: str | None) -> str:
     return " ".join(word_key(token) for token in TOKEN.findall(text or ""))
 
 
+def index_fields(title: str | None, lead: str | None, text: str | None) -> tuple[str, str, str]:
+    """An article's lemma-index row without an archive: the keys `indexed_rows` would look up,
+    computed here (for a process that has no archive open, such as a backfill's worker)."""
+    return index_text(title), index_text(lead), index_text(text)
+
+
 # Per open archive, so every archive's KEYS_TABLE gets the forms it has seen.
 _key_memos: weakref.WeakKeyDictionary[Database, dict[str, str]] = weakref.WeakKeyDictionary()
 
