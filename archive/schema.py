@@ -17,7 +17,7 @@ from archive.fetch import frontier
 from archive.link import schema as link_schema
 from archive.search import schema as search_schema
 from archive.store import Database, Migration, open_database
-from archive.store import articles, rawpages
+from archive.store import articles, parts, rawpages
 
 MIGRATIONS = (
     Migration(
@@ -33,6 +33,11 @@ MIGRATIONS = (
         ),
     ),
     Migration(6, "the MinHash version beside the stored signatures", (link_schema.record_minhash_version,)),
+    Migration(
+        7,
+        "document kinds and the ministry's own publications, transcript parts",
+        (articles.add_document_columns, parts.create_tables),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

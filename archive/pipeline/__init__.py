@@ -66,6 +66,7 @@ def process_page(db: Database, page: FetchedPage, source: Source | None, *, reco
         return outcome
     entry = page.feed_entry
     result.raw_id = raw_id
+    result.official = bool(source and source.official)
     result.lastmod = (entry.lastmod if entry else None) or result.modified or result.published
     added = add_article(db, result)
     return PageOutcome(page.url, raw_id, added.status, article_id=added.article_id)
