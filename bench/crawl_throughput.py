@@ -42,6 +42,7 @@ import trafilatura  # noqa: E402
 
 import crawler.run  # noqa: E402
 from archive.config import DEFAULT_SOURCES, load_config  # noqa: E402
+from archive.demo.model import SITES  # noqa: E402
 from archive.schema import open_archive  # noqa: E402
 from archive.store.rawpages import load_raw  # noqa: E402
 from crawler.run import run_crawl  # noqa: E402
@@ -72,7 +73,7 @@ def mirror_process(pages: int):
     )
     try:
         base_urls = {}
-        while len(base_urls) < 2:
+        while len(base_urls) < len(SITES):
             site, _, url = proc.stdout.readline().strip().partition(": ")
             base_urls[site] = url
         yield base_urls

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-SITES = ("tass", "newsru")
+SITES = ("tass", "newsru", "midru")
 
 # Body markup markers used in `Entry.blocks` (a plain string is a body paragraph):
 #   "## text" / "### text"  subheading (h2 / h3): neither body nor boilerplate
@@ -47,6 +47,8 @@ class Entry:
     extras: dict = field(default_factory=dict, compare=False, hash=False)  # per-page boilerplate overrides (seeds)
     not_body_extra: tuple[str, ...] = ()
     pinned: bool = False  # listed in the RSS feeds even when older than the newest items (the seeds)
+    doc_type: str | None = None  # mid.ru: the kind of document (news, statement, briefing...)
+    doc_number: str | None = None  # mid.ru: the number printed under the title ("1345-28-06-2022")
 
     @property
     def is_article(self) -> bool:
@@ -101,6 +103,7 @@ class MirrorArticle:
     is_article: bool
     subheadings: list[str] = field(default_factory=list)
     lastmod: str = ""  # what the sitemap says: modified, else published
+    doc_type: str | None = None
 
 
 @dataclass

@@ -396,7 +396,7 @@ def mirror_config(base_urls: dict[str, str], path: Path, *, hostile: bool = True
     from archive.config import DEFAULT_SOURCES
 
     text = DEFAULT_SOURCES.read_text(encoding="utf-8")
-    for name, host in (("tass", "tass.ru"), ("newsru", "news.ru")):
+    for name, host in (("tass", "tass.ru"), ("newsru", "news.ru"), ("midru", "mid.ru")):
         text = text.replace(f'base_url = "https://{host}"', f'base_url = "{base_urls[name]}"')
     text = text.replace("max_child_sitemaps = 2", f"max_child_sitemaps = {max_child_sitemaps}")
     if hostile:
