@@ -15,6 +15,7 @@ from pathlib import Path
 from archive.export import schema as export_schema
 from archive.fetch import frontier
 from archive.link import schema as link_schema
+from archive.quotes import schema as quotes_schema
 from archive.search import schema as search_schema
 from archive.store import Database, Migration, open_database
 from archive.store import articles, parts, rawpages
@@ -38,6 +39,9 @@ MIGRATIONS = (
         "document kinds and the ministry's own publications, transcript parts",
         (articles.add_document_columns, parts.create_tables),
     ),
+    Migration(8, "primary sources: the ministry's documents and the press articles that report them",
+              (link_schema.add_primary_sources,)),
+    Migration(9, "quotes and their verdicts against the primary text", (quotes_schema.create_tables,)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

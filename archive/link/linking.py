@@ -24,6 +24,7 @@ from archive.link import stories
 from archive.link.caches import band_index, hours_around, select_docs, touch_hour, connection_window
 from archive.link.docs import Doc, doc_features, doc_row, same_story
 from archive.link.minhash import MINHASH_VERSION, NUM_PERM, copy_by_estimate
+from archive.link.primary import refresh_story_primary
 from archive.link.schema import MINHASH_VERSION_KEY
 from archive.store import Database, transaction
 
@@ -175,6 +176,7 @@ def refresh_story(db: Database, story_id: int) -> None:
         "UPDATE stories SET title = ?, first_seen = ?, last_seen = ?, size = ?, sources = ?, mfa = ? WHERE id = ?",
         [*story_summary(rows), story_id],
     )
+    refresh_story_primary(db, story_id)
 
 
 def story_summary(rows: list[tuple]) -> tuple:

@@ -15,6 +15,7 @@ from archive.config import Source
 from archive.extract import extract_article
 from archive.fetch.frontier import PERMANENT_FAILURES
 from archive.link.linking import link
+from archive.link.primary import link_primary
 from archive.models import Article, ExtractionFailure, FetchedPage
 from archive.profile import GENERIC
 from archive.search.index import index_pending
@@ -73,8 +74,9 @@ def process_page(db: Database, page: FetchedPage, source: Source | None, *, reco
 
 
 def add_article(db: Database, article: Article) -> AddResult:
-    """Store `article`, link it to its reprints and story, and index its word forms for
-    `mfa-archive search`, all in one transaction."""
+    """Store `article`, link it to its reprints, story and primary source (recording its quotes
+    with their verdicts), and index its word forms for `mfa-archive search`, all in one
+    transaction."""
     with transaction(db):
         return _add(db, article)
 
@@ -95,5 +97,6 @@ def _add(db: Database, article: Article) -> AddResult:
     article_id, status = upsert_article(db, article, mfa=verdict.mfa, mfa_reasons=verdict.reasons)
     if status != "unchanged":
         link(db, article_id)
+        link_primary(db, article_id)
         index_pending(db)
     return AddResult(article_id, status)
