@@ -133,12 +133,34 @@ class Link:
         return (self.evidence == "quote", round(self.score, 3), -self.hours_apart, -self.primary_id)
 
 
-def terms(text: str) -> dict[str, float]:
-    """Unit-length weights of the text's stemmed content words (the TOP_TERMS heaviest)."""
-    counts = Counter(s for s in (stem(w) for w in words(normalize(text))) if len(s) >= 3 and s not in _STOP_WORDS)
-    weights = dict(sorted(((t, 1.0 + math.log(c)) for t, c in counts.items()), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS])
-    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-    return {t: w / norm for t, w in weights.items()}
+def term_counts(*texts: str) -> dict[str, int]:
+    """The TOP_TERMS most frequent stemmed content words of the texts, with their counts.
+
+    Each text is normalised on its own: the link stage normalises an article's title and its
+    lead with text the same way just before, so these come from textnorm's cache. Words are
+    counted first (in C), and each distinct word stemmed once."""
+    tokens: Counter = Counter()
+    for text in texts:
+        if text:
+            tokens.update(words(normalize(text)))
+    counts: Counter = Counter()
+    for token, count in tokens.items():
+        term = stem(token)
+        if len(term) >= 3 and term not in _STOP_WORDS:
+            counts[term] += count
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS])
+
+
+def weights(counts: dict[str, int]) -> dict[str, float]:
+    """Unit-length term weights (1 + log of the count) from `term_counts`."""
+    raw = {t: 1.0 + math.log(c) for t, c in counts.items()}
+    norm = math.sqrt(sum(w * w for w in raw.values())) or 1.0
+    return {t: w / norm for t, w in raw.items()}
+
+
+def terms(*texts: str) -> dict[str, float]:
+    """Unit-length weights of the texts' stemmed content words (the TOP_TERMS heaviest)."""
+    return weights(term_counts(*texts))
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
@@ -185,7 +207,13 @@ def score_link(document: Document, quotes: list[FoundQuote], press_terms: dict[s
     """The evidence that a press article (its quotes, terms and hour) reports `document`."""
     apart = abs(hour - document.hour)
     best_quote: tuple[float, int, int] | None = None
+    vocabulary = document.norm.where
     for quote in _evidence_quotes(quotes):
+        quote_stems = {stem(w) for w in words(normalize(quote.text))}
+        # A quote most of whose words the document lacks cannot reach QUOTE_EVIDENCE: skip the
+        # alignment (a document's arrival scores every report of its days against it).
+        if sum(s in vocabulary for s in quote_stems) < QUOTE_EVIDENCE * len(quote_stems) * 0.9:
+            continue
         check = check_quote(quote.text, document.norm)
         if check.span is None or check.score < QUOTE_EVIDENCE:
             continue
@@ -251,27 +279,29 @@ def link_primary(db: Database, article_id: int) -> None:
     quotes to their verdicts), a ministry document to the press articles that report it.
     Runs inside the caller's transaction, after `linking.link`."""
     row = db.execute(
-        "SELECT a.official, a.title, a.text, d.hour FROM articles a JOIN dedup_docs d ON d.article_id = a.id WHERE a.id = ?",
-        [article_id],
+        "SELECT a.official, a.title, a.lead, a.text, d.hour FROM articles a JOIN dedup_docs d ON d.article_id = a.id "
+        "WHERE a.id = ?", [article_id],
     ).fetchone()
     if row is None:
         return
-    official, title, text, hour = row
+    official, title, lead, text, hour = row
     if official:
         _document_arrived(db, article_id, hour)
     else:
         db.execute("DELETE FROM primary_docs WHERE article_id = ?", [article_id])
-        _press_arrived(db, article_id, title or "", text or "", hour)
+        _press_arrived(db, article_id, title or "", lead or "", text or "", hour)
 
 
-def _press_arrived(db: Database, article_id: int, title: str, text: str, hour: int) -> None:
+def _press_arrived(db: Database, article_id: int, title: str, lead: str, text: str, hour: int) -> None:
     quotes = find_quotes(text)
     if MINISTRY_CUE.search(text) or MINISTRY_CUE.search(title) or any(q.ministry for q in quotes):
-        press_terms = terms(f"{title}\n{text}")
+        counts = term_counts(title, " ".join(p for p in (lead, text) if p))
+        press_terms = weights(counts)
         db.execute(
             "INSERT INTO press_cues (article_id, hour, terms) VALUES (?, ?, ?) "
             "ON CONFLICT(article_id) DO UPDATE SET hour = excluded.hour, terms = excluded.terms",
-            [article_id, hour, json.dumps(press_terms, ensure_ascii=False)],
+            # Counts, not weights: whole numbers are written several times faster than floats.
+            [article_id, hour, json.dumps(counts, ensure_ascii=False)],
         )
         link = best_link(db, quotes, press_terms, hour)
     else:
@@ -295,18 +325,28 @@ def _document_arrived(db: Database, article_id: int, hour: int) -> None:
         "SELECT article_id, hour, terms FROM press_cues WHERE hour BETWEEN ? AND ? ORDER BY article_id",
         [hour - LOOK_AHEAD_HOURS, hour + LOOK_BACK_HOURS],
     ).fetchall():
-        text = db.execute("SELECT text FROM articles WHERE id = ?", [press_id]).fetchone()[0] or ""
-        quotes = find_quotes(text)
+        stored = _stored_quotes(db, press_id)  # their words are all scoring needs
         current = _current(db, press_id)
         if press_id in linked_here:  # the document changed: the article's best may be another one
-            link = best_link(db, quotes, json.loads(press_terms), press_hour)
+            link = best_link(db, stored, weights(json.loads(press_terms)), press_hour)
         else:
-            link = score_link(document, quotes, json.loads(press_terms), press_hour)
+            link = score_link(document, stored, weights(json.loads(press_terms)), press_hour)
             if link is None or (current is not None and current.rank() >= link.rank()):
                 continue
         if link != current:
             _store_link(db, press_id, link)
-            record_quotes(db, press_id, quotes, link)
+            text = db.execute("SELECT text FROM articles WHERE id = ?", [press_id]).fetchone()[0] or ""
+            record_quotes(db, press_id, find_quotes(text), link)
+
+
+def _stored_quotes(db: Database, article_id: int) -> list[FoundQuote]:
+    """A press article's quotes as recorded (their words and kinds, for scoring a link)."""
+    return [
+        FoundQuote(position, end, quote, kind, None)
+        for position, end, quote, kind in db.execute(
+            "SELECT position, [end], quote, kind FROM quotes WHERE article_id = ? ORDER BY position", [article_id]
+        )
+    ]
 
 
 def record_quotes(db: Database, article_id: int, quotes: list[FoundQuote], link: Link | None) -> None:

@@ -54,7 +54,7 @@ _PRIMARY_TABLES = (
         hour INTEGER NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS primary_docs_hour ON primary_docs(hour)",
-    # Press articles that name the ministry as a source, with their terms (JSON), by hour.
+    # Press articles that name the ministry as a source, with their term counts (JSON), by hour.
     """CREATE TABLE IF NOT EXISTS press_cues (
         article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
         hour INTEGER NOT NULL, terms TEXT NOT NULL

@@ -91,7 +91,7 @@ def is_first_name(word: str) -> str | None:
     best = parses[0] if parses else None
     if best is None or "Name" not in best.tag:
         return None
-    return best.tag.gender
+    return str(best.tag.gender) if best.tag.gender else None  # a plain str: pymorphy's compares slowly
 
 
 @lru_cache(maxsize=20_000)
@@ -107,7 +107,7 @@ def person(surname: str, gender: str | None = None) -> Speaker:
         word = surname
         found_gender = gender
     else:
-        found_gender = gender or (chosen.tag.gender if chosen.tag.gender in ("masc", "femn") else None)
+        found_gender = gender or (str(chosen.tag.gender) if chosen.tag.gender in ("masc", "femn") else None)
         inflected = chosen.inflect({"nomn", "sing"}) if "Fixd" not in chosen.tag else None
         word = inflected.word if inflected is not None else surname.lower()
         if found_gender == "femn" and "Surn" in chosen.tag and not word.endswith(("а", "я")) and "Fixd" not in chosen.tag:
@@ -190,49 +190,65 @@ _ROLE_WINDOW = 90  # characters before a name where its role is written ("офи
 def cast_of(text: str) -> Cast:
     """The people an article names by initials or by first name and surname, with their roles.
 
-    A bare surname counts only once the article has named the person in full (or when it is
-    the subject of a speech verb, see `archive.quotes.find`), so place names and organisations
-    that happen to read as surnames are not taken for people.
+    A bare surname counts once the article has named the person in full, or when it reads as
+    a surname and a verb in the past tense follows it ("Захарова обвинила"), so place names and
+    organisations that happen to read as surnames are not taken for people.
     """
     cast = Cast()
-    taken: list[tuple[int, int]] = []
     for match in INITIALS.finditer(text):
         cast.mentions.append(Mention(match.start(), match.end(), person(match.group(1)), _role_before(text, match.start())))
-        taken.append((match.start(), match.end()))
-    for match in FULL_NAME.finditer(text):
-        end = match.start() + len(match.group(1)) + 1 + len(match.group(2))
-        if any(s <= match.start() < e for s, e in taken):
+
+    capitalised = list(CAPITALISED.finditer(text))
+    used: set[int] = set()  # tokens that are part of a full name
+    for index, (first, second) in enumerate(zip(capitalised, capitalised[1:])):  # "Мария Захарова"
+        if index in used or text[first.end() : second.start()] != " ":
             continue
-        gender = is_first_name(match.group(1))
+        gender = is_first_name(first.group(1))
         if not gender:
             continue
-        cast.mentions.append(Mention(match.start(), end, person(match.group(2), gender), _role_before(text, match.start())))
-        taken.append((match.start(), end))
+        cast.mentions.append(Mention(first.start(), second.end(), person(second.group(1), gender),
+                                     _role_before(text, first.start())))
+        used.update((index, index + 1))
     named = {m.speaker.key: m.speaker for m in cast.mentions}
-    for match in CAPITALISED.finditer(text):
-        if any(s <= match.start() < e for s, e in taken):
+    # Where a word that may be a verb in the past tense begins ("заявила", "подвел"): a
+    # capitalised word right before one may be its subject (checked with pymorphy3 after).
+    past = {m.start() for m in _PAST_FORM.finditer(text)}
+    genders = {sp.gender for sp in named.values()}
+    prefixes = {key[:3] for key in named}  # every form of a surname starts as its nominative does
+    for index, match in enumerate(capitalised):
+        if index in used:
             continue
         word = match.group(1)
-        known = next((sp for sp in named.values() if person(word, sp.gender).key == sp.key), None)
+        known = None
+        prefix = word[:3].lower()
+        for gender in genders if prefix in prefixes else ():  # "Захаровой": a form of the Захарова named
+            key = person(word, gender).key
+            if key in named:
+                known = named[key]
+                break
         if known is not None:
             cast.mentions.append(Mention(match.start(), match.end(), known))
-        elif is_surname(word) or (_surname_parses(word) and _verb_follows(text, match.end())):
+        elif match.end() + 1 in past and _verb_follows(text, match.end()) and (is_surname(word) or _surname_parses(word)):
             # "Захарова обвинила Киев", "Рябков подвел итоги": named by surname alone
             cast.mentions.append(Mention(match.start(), match.end(), person(word), _role_before(text, match.start())))
     cast.mentions.sort(key=lambda m: m.start)
     return cast
 
 
+_PAST_FORM = re.compile(r"(?<=\s)[а-яё]+(?:л|ла|ло|ли|лся|лась|лись)(?![\w-])")
 _NEXT_WORD = re.compile(r"\s+(?:также\s+|уже\s+|вновь\s+)?([а-яё]+)")
 
 
 def _verb_follows(text: str, end: int) -> bool:
     """True when the word after `end` is a verb in the past tense: the name is its subject."""
     match = _NEXT_WORD.match(text, end)
-    if not match:
-        return False
+    return bool(match) and _is_past_verb(match.group(1))
+
+
+@lru_cache(maxsize=20_000)
+def _is_past_verb(word: str) -> bool:
     try:
-        parses = morph().parse(match.group(1))
+        parses = morph().parse(word)
     except ValueError:
         return False
     return bool(parses) and "VERB" in parses[0].tag and "past" in parses[0].tag
@@ -246,8 +262,7 @@ def _role_before(text: str, start: int) -> str:
 
 
 def resolve(
-    phrase: str, position: int, cast: Cast, gender: str | None = None, quoted: tuple[str, ...] = (),
-    name_slot: bool = False,
+    phrase: str, position: int, cast: Cast, gender: str | None = None, quoted=(), name_slot: bool = False,
 ) -> Speaker | None:
     """The speaker a phrase next to a speech verb names, or None when the article does not say.
 
