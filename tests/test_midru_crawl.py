@@ -184,3 +184,32 @@ def test_documents_that_arrive_after_their_reports_link_them(crawled, tmp_path):
 
 def primary_links_of(db: Path) -> list:
     return sqlite3.connect(db).execute("SELECT * FROM primary_links").fetchall()
+
+
+def test_exports_carry_quotes_and_put_the_primary_source_first(crawled, tmp_path):
+    import pyarrow.parquet as pq
+    import yaml
+
+    from archive.export.dataset import SCHEMA_VERSION
+
+    db = str(crawled["db"])
+    out = tmp_path / "all.jsonl"
+    assert run_cli("export", "--format", "jsonl", "--out", str(out), "--db", db, "--all").returncode == 0
+    records = {r["url"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    conn = _conn(crawled["db"])
+    stored = conn.execute("SELECT a.url, count(q.id) FROM articles a LEFT JOIN quotes q ON q.article_id = a.id GROUP BY a.id")
+    assert {url: n for url, n in stored} == {url: len(r["quotes"]) for url, r in records.items()}
+    negation = next(q for r in records.values() for q in r["quotes"] if q["issue"] == "negation")
+    assert negation["verdict"] == "not_found" and negation["primary_url"].endswith(m.COMMENT_NORWAY.path)
+    assert {r["official"] for r in records.values()} == {True, False}
+    assert yaml.safe_load((tmp_path / "README.md").read_text(encoding="utf-8").split("---\n")[1])["schema_version"] == 2 == SCHEMA_VERSION
+    parquet = tmp_path / "stories.parquet"
+    assert run_cli("export", "--format", "parquet", "--out", str(parquet), "--db", db, "--by-story").returncode == 0
+    table = pq.read_table(parquet)
+    assert str(table.schema.field("quotes").type.value_type).startswith("struct<position: int64, end: int64, quote: string")
+    rows = table.to_pylist()
+    with_primary = [r for r in rows if r["story_primary_id"] is not None]
+    assert len(with_primary) >= 5 and all(r["id"] == r["story_primary_id"] and r["official"] for r in with_primary)
+    csv_out = tmp_path / "all.csv"
+    assert run_cli("export", "--format", "csv", "--out", str(csv_out), "--db", db).returncode == 0
+    assert "verbatim" in csv_out.read_text(encoding="utf-8")

@@ -21,16 +21,17 @@ from typing import Iterator
 from archive import __version__
 from archive.dates import utc_now
 from archive.errors import ExportError
+from archive.export import quotes as quote_export
 from archive.store import Database, transaction
 from archive.store.articles import ARTICLE_COLUMNS
 from archive.store.filters import ArticleFilter
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: quotes, official as a boolean, doc_type; --by-story: the primary source
 FORMATS = ("jsonl", "csv", "parquet")
 BATCH_ROWS = 5_000
 PROGRESS_MIN_ROWS = 20_000  # smaller exports finish before a progress bar would help
 LIST_COLUMNS = ("authors", "tags", "mfa_reason")  # JSON lists in the archive, lists in the export
-STORY_COLUMNS = ("story_size", "story_sources")  # only with --by-story
+STORY_COLUMNS = ("story_size", "story_sources", quote_export.STORY_PRIMARY_COLUMN)  # only with --by-story
 
 
 @dataclass
@@ -45,7 +46,7 @@ class ExportResult:
 
 def export_columns(by_story: bool) -> list[str]:
     """The exported columns, in file order."""
-    return list(ARTICLE_COLUMNS) + (list(STORY_COLUMNS) if by_story else [])
+    return list(ARTICLE_COLUMNS) + [quote_export.QUOTES_COLUMN] + (list(STORY_COLUMNS) if by_story else [])
 
 
 def _prefix(out: Path) -> str:
@@ -66,28 +67,32 @@ def last_exported_id(db: Database, out: Path) -> int:
 def _select_sql(where: str, by_story: bool) -> str:
     """The export query. With `by_story`, one row per story: its representative article.
 
-    The representative is the story's original report: not a reprint, earliest published,
-    then lowest id. Articles without a story count as a story of their own.
+    The representative is the story's primary source (the ministry's own publication) when it
+    has one among the exported articles, else its original report: not a reprint, earliest
+    published, then lowest id. Articles without a story count as a story of their own.
     """
     columns = ", ".join(f"a.{c}" for c in ARTICLE_COLUMNS)
     if not by_story:
         return f"SELECT {columns} FROM articles a WHERE {where} ORDER BY a.id"
     plain = ", ".join(ARTICLE_COLUMNS)
     return f"""
-        WITH chosen AS (SELECT {columns}, coalesce(a.story_id, -a.id) AS grp FROM articles a WHERE {where}),
+        WITH chosen AS (SELECT {columns}, coalesce(a.story_id, -a.id) AS grp,
+                          (SELECT s.primary_article_id FROM stories s WHERE s.id = a.story_id) AS story_primary_id
+                        FROM articles a WHERE {where}),
         sizes AS (SELECT grp, count(*) AS story_size, json_group_array(DISTINCT source) AS story_sources
                   FROM chosen GROUP BY grp),
         ranked AS (SELECT *, row_number() OVER (
-                     PARTITION BY grp ORDER BY reprint_of IS NOT NULL, published IS NULL, published, id) AS n
+                     PARTITION BY grp ORDER BY id IS NOT story_primary_id, reprint_of IS NOT NULL, published IS NULL,
+                                              published, id) AS n
                    FROM chosen)
-        SELECT {plain}, sizes.story_size, sizes.story_sources
+        SELECT {plain}, sizes.story_size, sizes.story_sources, story_primary_id
         FROM ranked JOIN sizes USING (grp) WHERE n = 1 ORDER BY id
     """
 
 
 def _clean(row: tuple, columns: list[str]) -> dict:
     """One export record: JSON lists decoded, `mfa` a boolean."""
-    record = dict(zip(columns, row))
+    record = dict(zip((c for c in columns if c != quote_export.QUOTES_COLUMN), row))
     for name in (*LIST_COLUMNS, "story_sources"):
         if name in record:
             try:
@@ -95,13 +100,16 @@ def _clean(row: tuple, columns: list[str]) -> dict:
             except ValueError:
                 value = [record[name]]
             record[name] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
-    record["mfa"] = bool(record["mfa"]) if record["mfa"] is not None else None
+    for flag in quote_export.FLAG_COLUMNS:
+        record[flag] = bool(record[flag]) if record[flag] is not None else None
     return record
 
 
-def _batches(cursor, columns: list[str]) -> Iterator[list[dict]]:
+def _batches(db: Database, cursor, columns: list[str]) -> Iterator[list[dict]]:
     while rows := cursor.fetchmany(BATCH_ROWS):
-        yield [_clean(row, columns) for row in rows]
+        batch = [_clean(row, columns) for row in rows]
+        quote_export.attach_quotes(db, batch)
+        yield [{c: record[c] for c in columns} for record in batch]
 
 
 def arrow_schema(by_story: bool):
@@ -113,12 +121,14 @@ def arrow_schema(by_story: bool):
     for name, kind in ARTICLE_COLUMNS.items():
         if name in LIST_COLUMNS:
             fields.append(pa.field(name, pa.list_(pa.string())))
-        elif name == "mfa":
+        elif name in quote_export.FLAG_COLUMNS:
             fields.append(pa.field(name, pa.bool_()))
         else:
             fields.append(pa.field(name, kinds[kind]))
+    fields.append(pa.field(quote_export.QUOTES_COLUMN, quote_export.arrow_type()))
     if by_story:
-        fields += [pa.field("story_size", pa.int64()), pa.field("story_sources", pa.list_(pa.string()))]
+        fields += [pa.field("story_size", pa.int64()), pa.field("story_sources", pa.list_(pa.string())),
+                   pa.field(quote_export.STORY_PRIMARY_COLUMN, pa.int64())]
     metadata = {"schema_version": str(SCHEMA_VERSION), "producer": f"mfa-archive {__version__}"}
     return pa.schema(fields, metadata=metadata)
 
@@ -224,6 +234,9 @@ def dataset_card(out: Path, fmt: str, by_story: bool, rows: int, summary: dict, 
     dtypes = {"int64": "int64", "string": "string", "bool": "bool", "list<item: string>": {"list": "string"}}
     features = []
     for field in arrow_schema(by_story):
+        if field.name == quote_export.QUOTES_COLUMN:
+            features.append(quote_export.card_feature())
+            continue
         dtype = dtypes[str(field.type)]
         features.append({"name": field.name, **({"dtype": dtype} if isinstance(dtype, str) else {"sequence": "string"})})
     header = {
@@ -312,7 +325,7 @@ def export(
             ).fetchone()[0]
         with atomic_output(out) as tmp_data, _progress(rows, f"exporting {out.name}") as tick:
             cursor = db.conn.execute(_select_sql(where, by_story), params)
-            batches = _batches(cursor, columns)
+            batches = _batches(db, cursor, columns)
             if fmt == "jsonl":
                 _write_jsonl(tmp_data, batches, tick)
             elif fmt == "csv":
