@@ -311,6 +311,8 @@ def add_hostile_resources(snapshot: SiteSnapshot) -> None:
     if snapshot.site == "tass":
         snapshot.resources["/robots.txt"] = Resource(BROKEN_ROBOTS, "text/plain", "robots")
         return
+    if snapshot.site != "newsru":  # the hostile cases live on news.ru (and TASS's robots.txt)
+        return
     base = snapshot.base
     port = urlsplit(base).port
     trap = f"http://{TRAP_HOST}:{port}"
