@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from archive.demo import content_midru as m
-from archive.demo.content_reports import PRIMARY_SOURCES, QUOTE_CASES
+from archive.demo.content_reports import QUOTE_CASES
 from tests.conftest import crawl_args, run_cli
 from tests.support.mirrors import make_mirror
 from tests.support.primary_gold import primary_links, score_links

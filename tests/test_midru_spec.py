@@ -7,7 +7,6 @@ settings/sources.toml; these tests check the mechanism reads them and refuses ba
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
