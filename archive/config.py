@@ -27,12 +27,14 @@ from urllib.parse import urlsplit
 from archive import __version__
 from archive.errors import ConfigError
 from archive.profile import (
+    COMMON_ANTIBOT_MARKERS,
     COMMON_CAPTION_CREDIT,
     COMMON_CAPTION_LINES,
     COMMON_DROP_LINES,
     COMMON_NOT_ARTICLE_PATHS,
     COMMON_STOP_LINES,
     GENERIC,
+    DocTypeRule,
     Profile,
 )
 
@@ -58,6 +60,14 @@ class Source:
     strip_params: tuple[str, ...] = ()
     schedule: str | None = None
     profiles: tuple[Profile, ...] = (GENERIC,)  # oldest first; the last one is current
+    # The publisher's own site (the ministry): its documents are the primary sources that
+    # stories and quotes are checked against.
+    official: bool = False
+    # Article URLs end with "/" on this site: a link without it is the same page.
+    trailing_slash: bool = False
+    # This site's own politeness, when it must be gentler than [crawl] (never faster).
+    download_delay: float | None = None
+    concurrent_per_domain: int | None = None
 
     @property
     def host(self) -> str:
@@ -84,6 +94,12 @@ class Source:
         except ValueError:
             return False
 
+    @property
+    def spec_host(self) -> str:
+        """The host of the base_url written in the spec (the real site's, even when a
+        --base-url points the source at a mirror)."""
+        return self.hosts[0] if self.hosts else (urlsplit(self.base_url).hostname or "")
+
     def serves(self, host: str | None) -> bool:
         """True if `host` is one of this site's host names (`www.` ignored)."""
         host = (host or "").lower().removeprefix("www.")
@@ -103,6 +119,14 @@ class CrawlSettings:
     @property
     def user_agent(self) -> str:
         return f"mfa-archive/{__version__} (+{self.contact})"
+
+
+def politeness(source: Source, crawl: CrawlSettings) -> tuple[float, int]:
+    """(delay in seconds, requests in flight) for `source`: its own values where they are
+    gentler than [crawl], never faster."""
+    delay = max(crawl.download_delay, source.download_delay or 0.0)
+    concurrency = min(crawl.concurrent_per_domain, source.concurrent_per_domain or crawl.concurrent_per_domain)
+    return delay, concurrency
 
 
 @dataclass(frozen=True)
@@ -130,12 +154,16 @@ _CRAWL_KEYS = {"contact": str, "concurrent_per_domain": int, "download_delay": (
 _SOURCE_KEYS = {
     "base_url": str, "hosts": list, "profile": (str, list), "feeds": list, "full_text_feeds": list, "sitemaps": list,
     "max_child_sitemaps": int, "sections": list, "article_path": str, "strip_params": list, "schedule": str,
+    "official": bool, "trailing_slash": bool, "download_delay": (int, float), "concurrent_per_domain": int,
 }
 _PROFILE_KEYS = {
     "valid_until": (str, date), "drop_lines": list, "caption_lines": list, "byline_lines": list, "stop_lines": list,
     "not_article_paths": list, "prune_xpath": list, "caption_credit": str, "caption_keeps_credit": bool,
-    "trafilatura_fast": bool,
+    "trafilatura_fast": bool, "date_lines": list, "antibot_markers": list, "doc_types": list,
+    "question_lines": list, "speaker_lines": list, "answer_lines": list,
 }
+_DOC_TYPE_KEYS = {"doc_type": str, "title": str, "path": str}
+_DOC_TYPE_NAME = re.compile(r"^[a-z][a-z_]{0,39}$")
 _TYPE_NAMES = {str: "string", int: "whole number", list: "list", bool: "true or false"}
 
 
@@ -180,6 +208,40 @@ def _regexes(path: Path, where: str, values: list) -> tuple[re.Pattern, ...]:
     return tuple(compiled)
 
 
+def _doc_types(path: Path, where: str, tables: list) -> tuple[DocTypeRule, ...]:
+    """`doc_types = [{doc_type = "briefing", title = '^Брифинг'}, ...]`: each a kind and its patterns."""
+    rules = []
+    for number, table in enumerate(tables, 1):
+        item = f"{where}.doc_types#{number}"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: {where}.doc_types must be a list of tables such as {{doc_type = \"statement\", title = '^Заявление'}}")
+        _check_keys(item, table, _DOC_TYPE_KEYS, path)
+        if not _DOC_TYPE_NAME.match(table.get("doc_type", "")):
+            raise ConfigError(f"{path}: {item}.doc_type must be a lower-case name such as joint_statement")
+        if "title" not in table and "path" not in table:
+            raise ConfigError(f"{path}: {item} needs a title or a path pattern")
+        title = _regexes(path, f"{item}.title", [table["title"]])[0] if "title" in table else None
+        url_path = _regexes(path, f"{item}.path", [table["path"]])[0] if "path" in table else None
+        rules.append(DocTypeRule(table["doc_type"], title, url_path))
+    return tuple(rules)
+
+
+def _markers(path: Path, where: str, values: list) -> tuple[str, ...]:
+    if not all(isinstance(v, str) and v.strip() for v in values):
+        raise ConfigError(f"{path}: {where} must be a list of non-empty strings")
+    return tuple(v.lower() for v in values)
+
+
+def _grouped(path: Path, where: str, values: list, groups: set[str]) -> tuple[re.Pattern, ...]:
+    """Regular expressions that must each define the named `groups`."""
+    patterns = _regexes(path, where, values)
+    for pattern in patterns:
+        missing = sorted(groups - set(pattern.groupindex))
+        if missing:
+            raise ConfigError(f"{path}: {where} pattern {pattern.pattern!r} needs the group (?P<{missing[0]}>...)")
+    return patterns
+
+
 def _profile(path: Path, where: str, table: dict) -> Profile:
     """One profile version: the site's rules on top of the common ones."""
     from lxml import etree
@@ -214,6 +276,12 @@ def _profile(path: Path, where: str, table: dict) -> Profile:
         caption_credit=credit,
         caption_keeps_credit=table.get("caption_keeps_credit", False),
         trafilatura_fast=table.get("trafilatura_fast", False),
+        date_lines=_grouped(path, f"{where}.date_lines", table.get("date_lines", []), {"day", "month", "year"}),
+        antibot_markers=COMMON_ANTIBOT_MARKERS + _markers(path, f"{where}.antibot_markers", table.get("antibot_markers", [])),
+        doc_types=_doc_types(path, where, table.get("doc_types", [])),
+        question_lines=_regexes(path, f"{where}.question_lines", table.get("question_lines", [])),
+        speaker_lines=_grouped(path, f"{where}.speaker_lines", table.get("speaker_lines", []), {"speaker"}),
+        answer_lines=_regexes(path, f"{where}.answer_lines", table.get("answer_lines", [])),
         valid_until=until,
     )
 
@@ -254,6 +322,8 @@ def _build_source(name: str, table: dict, path: Path, base_url_override: str | N
         raise ConfigError(f"{path}: {where} needs at least one of feeds, sitemaps or sections")
     if table.get("max_child_sitemaps", 2) < 1:
         raise ConfigError(f"{path}: {where}.max_child_sitemaps must be at least 1")
+    if table.get("concurrent_per_domain", 1) < 1 or table.get("download_delay", 0) < 0:
+        raise ConfigError(f"{path}: {where} politeness out of range (concurrent_per_domain >= 1, download_delay >= 0)")
     own_host = urlsplit(check_base_url(table["base_url"], f"{path}: {where}")).hostname or ""
     hosts = tuple(dict.fromkeys(h.lower().removeprefix("www.") for h in [own_host, *table.get("hosts", [])]))
     profile = table.get("profile", [])
@@ -270,6 +340,10 @@ def _build_source(name: str, table: dict, path: Path, base_url_override: str | N
         strip_params=tuple(table.get("strip_params", [])),
         schedule=table.get("schedule"),
         profiles=_profiles(path, where, profile) if isinstance(profile, list) else (GENERIC,),
+        official=table.get("official", False),
+        trailing_slash=table.get("trailing_slash", False),
+        download_delay=float(table["download_delay"]) if "download_delay" in table else None,
+        concurrent_per_domain=table.get("concurrent_per_domain"),
     )
 
 

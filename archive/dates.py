@@ -178,6 +178,20 @@ def rfc3339(value: str | None) -> str | None:
     return moment.isoformat(timespec="seconds")
 
 
+def page_date_parts(day: str, month: str, year: str, hour: str | None = None, minute: str | None = None) -> str | None:
+    """A date a page prints in pieces ('28', '06' or 'июня', '2022', '11', '44'), as stored:
+    Moscow time with the time of day, else a bare date; None when it is no real date."""
+    month_number = int(month) if month.isdigit() else MONTHS_GENITIVE.get(month.lower())
+    if not month_number or not (day.isdigit() and year.isdigit()) or len(year) != 4:
+        return None
+    day_text = f"{year}-{month_number:02d}-{int(day):02d}"
+    if not _valid_day(day_text):
+        return None
+    if hour is None or minute is None or not (hour.isdigit() and minute.isdigit()) or int(hour) > 23 or int(minute) > 59:
+        return day_text
+    return f"{day_text}T{int(hour):02d}:{int(minute):02d}:00+03:00"
+
+
 def parse_day(value: str, option: str) -> date:
     """A day given on the command line (YYYY-MM-DD); ValueError with a one-line message."""
     message = f"{option} must be a date like 2025-11-17, not {value!r}"

@@ -49,6 +49,24 @@ class FetchedPage:
         return None
 
 
+@dataclass(frozen=True)
+class Part:
+    """One span of an article's text in its structure: a turn of a transcript or a stretch of
+    plain text, within a numbered part (a topic section, or a question with its answer).
+
+    `start`/`end` are character offsets into `Article.text`; `kind` is `text`, `question`,
+    `answer` (a turn after a question) or `remark` (a speaker's turn that answers nothing);
+    `speaker` is the name as printed ("М.В.Захарова"), None when the page names nobody.
+    """
+
+    part: int
+    kind: str
+    start: int
+    end: int
+    speaker: str | None = None
+    heading: str | None = None
+
+
 @dataclass
 class Article:
     """One extracted article, ready for classify → link → store.
@@ -78,6 +96,9 @@ class Article:
     fetched_at: str | None = None
     lastmod: str | None = None
     raw_id: int | None = None
+    doc_type: str | None = None  # the kind of document, for sites whose profile names kinds
+    official: bool = False  # published by the ministry itself (its source's spec says so)
+    parts: list[Part] = field(default_factory=list)  # the text's structure, when it has one
 
     @property
     def word_count(self) -> int:

@@ -39,6 +39,32 @@ COMMON_STOP_LINES = (
 COMMON_NOT_ARTICLE_PATHS = (re.compile(r"/(?:tags?|video|photo|foto|gallery|galereya|search|rubric|authors?)(?:/|$)"),)
 # A photo credit at the end of a caption ('© Author/ Agency', 'Фото: ...').
 COMMON_CAPTION_CREDIT = re.compile(r"\s*(?P<credit>(?:©|Фото:|Photo:|Фото\s*[—-]).*)$")
+# Words of the pages that anti-bot services serve instead of content (lower case). A page of
+# little text containing one is "source unavailable", never an article and never worked around.
+COMMON_ANTIBOT_MARKERS = (
+    "captcha", "ddos-guard", "checking your browser", "just a moment", "проверка браузера",
+    "проверяем браузер", "servicepipe", "qrator", "cf-chl", "enable javascript", "включите javascript",
+    "доступ ограничен", "access denied", "подозрительн", "вы робот", "не робот", "antibot", "anti-bot",
+)
+
+
+@dataclass(frozen=True)
+class DocTypeRule:
+    """A kind of document (`doc_type`) a site publishes, recognised by its title and/or URL path.
+
+    Sites that publish documents of several kinds (the ministry's statements, comments,
+    briefing transcripts, interviews...) name the kind in the title or file it under a section;
+    both are patterns in the site's profile, so no code knows any site's kinds.
+    """
+
+    doc_type: str
+    title: re.Pattern | None = None
+    path: re.Pattern | None = None
+
+    def matches(self, title: str, path: str) -> bool:
+        return (self.title is None or bool(self.title.search(title))) and (
+            self.path is None or bool(self.path.search(path))
+        )
 
 
 @dataclass(frozen=True)
@@ -58,6 +84,17 @@ class Profile:
         layout the profile is tested on (tests/fixtures/pages, the gold pages) the comparison
         only costs time; if the layout changes, the body comes out short or empty and the
         page is recorded as a failure or taken from a structured fallback.
+    date_lines: a text line of the page that is its publication date, for sites without a
+        machine-readable date; groups day, month, year and optionally hour, minute (Moscow time).
+    antibot_markers: more words of the site's anti-bot page (lower case), beside the common ones.
+    doc_types: the kinds of documents the site publishes (first matching rule wins); a site
+        without rules records no kind.
+    question_lines: a body paragraph that opens a journalist's question ("Вопрос: ...").
+    speaker_lines: a body paragraph that opens a named speaker's turn; group `speaker` is the
+        name as printed ("М.В.Захарова: ...").
+    answer_lines: a body paragraph that opens the answer of the document's own speaker
+        ("Ответ: ..."). With these, a transcript's structure (its turns, and its parts: topic
+        sections and question-and-answer pairs) is recorded.
     valid_until: the last day this version applies to (None: the current version).
     """
 
@@ -71,6 +108,12 @@ class Profile:
     caption_credit: re.Pattern = COMMON_CAPTION_CREDIT
     caption_keeps_credit: bool = False
     trafilatura_fast: bool = False
+    date_lines: tuple[re.Pattern, ...] = ()
+    antibot_markers: tuple[str, ...] = COMMON_ANTIBOT_MARKERS
+    doc_types: tuple[DocTypeRule, ...] = ()
+    question_lines: tuple[re.Pattern, ...] = ()
+    speaker_lines: tuple[re.Pattern, ...] = ()
+    answer_lines: tuple[re.Pattern, ...] = ()
     valid_until: date | None = None
 
     def line_kind(self, line: str) -> str | None:
@@ -89,6 +132,14 @@ class Profile:
             if any(p.search(line) for p in patterns):
                 return kind
         return None
+
+    def doc_type(self, title: str, path: str) -> str | None:
+        """The kind of document a page is, by the first rule its title and path match."""
+        return next((rule.doc_type for rule in self.doc_types if rule.matches(title, path)), None)
+
+    def antibot_marker(self, lowered_html: str) -> str | None:
+        """The first anti-bot marker in a page's lower-cased HTML, or None."""
+        return next((m for m in self.antibot_markers if m in lowered_html), None)
 
     def is_not_article_path(self, path: str) -> bool:
         return any(p.search(path) for p in self.not_article_paths)

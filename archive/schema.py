@@ -15,9 +15,10 @@ from pathlib import Path
 from archive.export import schema as export_schema
 from archive.fetch import frontier, warc_records
 from archive.link import schema as link_schema
+from archive.quotes import schema as quotes_schema
 from archive.search import schema as search_schema
 from archive.store import Database, Migration, open_database
-from archive.store import articles, rawpages
+from archive.store import articles, parts, rawpages
 
 MIGRATIONS = (
     Migration(
@@ -37,6 +38,14 @@ MIGRATIONS = (
     Migration(8, "saved searches (watches), published as feeds", (search_schema.create_watches,)),
     Migration(9, "undated articles in stories: date evidence and story keys", (link_schema.add_date_evidence,)),
     Migration(10, "the WARC records a backfill took in", (warc_records.create_tables,)),
+    Migration(
+        11,
+        "document kinds and the ministry's own publications, transcript parts",
+        (articles.add_document_columns, parts.create_tables),
+    ),
+    Migration(12, "primary sources: the ministry's documents and the press articles that report them",
+              (link_schema.add_primary_sources,)),
+    Migration(13, "quotes and their verdicts against the primary text", (quotes_schema.create_tables,)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

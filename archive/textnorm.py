@@ -98,3 +98,12 @@ def stems(tokens: list[str]) -> list[str]:
 def stem_phrase(phrase: str) -> tuple[str, ...]:
     """A rule phrase ("министерство иностранных дел") as a tuple of stems for sequence matching."""
     return tuple(stems(words(normalize(phrase))))
+
+
+@lru_cache(maxsize=1)
+def morph():
+    """The one pymorphy3 analyzer of the process (its dictionaries take ~15 MB): the lemma
+    index and the names of quoted speakers share it. Imported on first use."""
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()

@@ -18,6 +18,13 @@ link and index stages: dedup and stories (`archive.link.linking.link`) and the l
 (`archive.search.index.index_pending`), as the pipeline calls them.
 
     .venv/bin/python bench/crawl_throughput.py [--pages 2000]
+
+With `--baseline PATH` (a checkout of another commit, e.g. `git worktree add /tmp/base HEAD~5`)
+it instead measures what a change costs: the baseline's code and this checkout's crawl the same
+mirror (this checkout's) for the sources both know, each in its own process, alternating for
+`--rounds` rounds, and it prints each one's CPU time per article and the ratio of the medians.
+
+    .venv/bin/python bench/crawl_throughput.py --pages 1000 --baseline /tmp/base --rounds 5
 """
 
 from __future__ import annotations
@@ -45,7 +52,8 @@ import trafilatura  # noqa: E402
 import archive.pipeline as pipeline  # noqa: E402
 import crawler.run  # noqa: E402
 from archive.config import load_config  # noqa: E402
-from tests.support.mirrors import mirror_sources_text  # noqa: E402
+from tests.support.mirrors import MIRROR_FIRST_RUN_DAYS, mirror_sources_text  # noqa: E402
+from archive.demo.model import SITES  # noqa: E402
 from archive.schema import open_archive  # noqa: E402
 from archive.store.rawpages import load_raw  # noqa: E402
 from crawler.run import run_crawl  # noqa: E402
@@ -77,7 +85,7 @@ def mirror_process(pages: int):
     )
     try:
         base_urls = {}
-        while len(base_urls) < 2:
+        while len(base_urls) < len(SITES):
             site, _, url = proc.stdout.readline().strip().partition(": ")
             base_urls[site] = url
         yield base_urls
@@ -153,11 +161,70 @@ def stage_timer(names: list[str], totals: dict[str, float]):
             setattr(pipeline, name, function)
 
 
+# A crawl of some sources by the code of `repo`, in a child process that prints its own CPU time.
+_CRAWL_CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from archive.config import load_config
+from crawler.run import run_crawl
+config_path, base_urls, db_path, names = json.loads(sys.argv[2])
+config = load_config(config_path, {n: base_urls[n] for n in names})
+def cpu():
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+started = cpu()
+report = run_crawl(config, config.select(names), db_path)
+print(json.dumps({"pages": sum(r.new + r.updated + r.unchanged + r.extraction_failed for r in report.sources.values()),
+                  "cpu": cpu() - started}))
+"""
+
+
+def crawl_child(repo: Path, config_path: Path, base_urls: dict[str, str], db_path: Path, names: list[str]) -> dict:
+    child = subprocess.run(
+        [sys.executable, "-c", _CRAWL_CHILD, str(repo), json.dumps([str(config_path), base_urls, str(db_path), names])],
+        cwd=repo, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(repo)},
+    )
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def compare(baseline: Path, pages: int, rounds: int) -> None:
+    """CPU time per article of the baseline's code and this checkout's, on the same mirror and sources."""
+    import statistics
+
+    tmp = Path(tempfile.mkdtemp(prefix="mfa-bench-"))
+    known = re.findall(r"^\[sources\.(\w+)\]", (baseline / "settings" / "sources.toml").read_text(encoding="utf-8"), re.M)
+    results: dict[str, list[float]] = {"baseline": [], "this checkout": []}
+    with mirror_process(pages) as base_urls:
+        names = [n for n in known if n in base_urls]
+        for number in range(rounds):
+            for label, repo in (("baseline", baseline), ("this checkout", REPO)):
+                config = repo / "settings" / "sources.toml"
+                text = re.sub(r"max_child_sitemaps = \d+", "max_child_sitemaps = 50", config.read_text(encoding="utf-8"))
+                # The mirror's pages are months old: read its whole sitemaps, as mirror_sources_text() does.
+                text = re.sub(r"\nfirst_run_days = \d+\n", f"\nfirst_run_days = {MIRROR_FIRST_RUN_DAYS}\n", text)
+                config_path = tmp / f"{label.replace(' ', '-')}-{number}.toml"
+                config_path.write_text(text, encoding="utf-8")
+                run = crawl_child(repo, config_path, base_urls, tmp / f"{label.replace(' ', '-')}-{number}.db", names)
+                per_article = run["cpu"] / run["pages"] * 1000
+                results[label].append(per_article)
+                print(f"round {number + 1} {label:14} {run['pages']} pages, {per_article:.2f} ms CPU per article", flush=True)
+    base, this = (statistics.median(results[k]) for k in ("baseline", "this checkout"))
+    print(f"sources {', '.join(names)}; median CPU per article: baseline {base:.2f} ms, this checkout {this:.2f} ms; "
+          f"ratio {this / base:.3f} ({(this / base - 1) * 100:+.1f}%)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000, help="generated article pages in the mirror")
+    parser.add_argument("--baseline", type=Path, help="a checkout of another commit: compare its crawl's cost with this one's")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of the comparison")
     parser.add_argument("--fetch-only-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.baseline:
+        if not (args.baseline / "crawler" / "run.py").is_file():
+            parser.error(f"--baseline {args.baseline} is not a checkout of this project")
+        compare(args.baseline.resolve(), args.pages, args.rounds)
+        return
     if args.fetch_only_child:
         config_path, base_urls, db_path = json.loads(args.fetch_only_child)
         fetch_only(Path(config_path), base_urls, Path(db_path))

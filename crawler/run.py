@@ -13,11 +13,12 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive.config import Config, Source
+from archive.config import Config, Source, politeness
 from archive.fetch.frontier import CrawlState
 from archive.fetch.report import CrawlReport
 from archive.fetch.runs import finish_runs, start_runs
@@ -44,6 +45,17 @@ def scrapy_settings(config: Config, sources: list[Source]) -> Settings:
     settings.set("DOWNLOAD_DELAY", crawl.download_delay, priority="cmdline")
     settings.set("AUTOTHROTTLE_START_DELAY", max(crawl.download_delay, 0.5), priority="cmdline")
     settings.set("DOWNLOAD_MAXSIZE", crawl.max_page_bytes, priority="cmdline")
+    slots = {}
+    for source in sources:
+        delay, concurrency = politeness(source, crawl)
+        if source.is_loopback or (delay, concurrency) == (crawl.download_delay, crawl.concurrent_per_domain):
+            continue
+        # Scrapy's download slots are keyed by host name: the site's, with and without www.
+        host = (urlsplit(source.base_url).hostname or "").lower()
+        for name in {host, host.removeprefix("www."), "www." + host.removeprefix("www.")}:
+            slots[name] = {"delay": delay, "concurrency": concurrency}
+    if slots:
+        settings.set("DOWNLOAD_SLOTS", slots, priority="cmdline")
     if sources and all(s.is_loopback for s in sources):
         settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
         settings.set("DOWNLOAD_DELAY_JITTER", 0, priority="cmdline")

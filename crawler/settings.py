@@ -60,6 +60,11 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.PoliteRetryMiddleware": 550,
 }
+# AutoThrottle, except that a site's own delay (DOWNLOAD_SLOTS, from its spec) is its floor.
+EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.throttle.SiteFloorAutoThrottle": 0,
+}
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }

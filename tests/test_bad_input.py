@@ -33,6 +33,7 @@ COMMANDS = {
     "export": ["export", "--format", "jsonl", "--out", "{tmp}/out.jsonl", "--all"],
     "status": ["status"],
     "stories": ["stories", "--all"],
+    "quotes": ["quotes"],
     "check": ["check"],
     "recluster": ["recluster"],
     "reextract": ["reextract"],
@@ -151,7 +152,7 @@ def test_a_read_only_archive_is_one_line_for_writers(tmp_path, capsys, good_arch
     assert _digest(db) == before
 
 
-@pytest.mark.parametrize("command", ["search", "export", "stories", "reextract"])
+@pytest.mark.parametrize("command", ["search", "export", "stories", "reextract", "quotes"])
 @pytest.mark.parametrize("date", ["2026-13-01", "2026-02-30", "yesterday", "01.04.2026"])
 def test_bad_dates_are_one_line_exit_2_everywhere(tmp_path, capsys, good_archive, command, date):
     db = tmp_path / "archive.db"

@@ -19,7 +19,8 @@ from archive.discover.urls import is_article_url
 from tests.conftest import REPO, crawl_args, offline_wrapper, run_cli
 
 # Paths each mirror's robots.txt disallows (see sites.md); the crawler must never ask for them.
-DISALLOWED = {"tass": ("/search", "/preview/", "/n/", "/api", "/video/"), "newsru": ("/search/",)}
+DISALLOWED = {"tass": ("/search", "/preview/", "/n/", "/api", "/video/"), "newsru": ("/search/",),
+              "midru": ("/bitrix/", "/upload/", "/ru/search/")}
 
 
 def _allowed(article) -> bool:
@@ -215,19 +216,20 @@ def test_unreachable_sources_fail_with_one_line_each_and_leave_the_archive(tmp_p
     with Mirror(state="day1") as mirror:
         assert run_cli(*crawl_args(mirror, db, "--source", "newsru")).returncode == 0
     before = _rows(db)
-    # The real sites' configuration, run in an empty network namespace: DNS fails for both, as
-    # offline, and nothing reaches tass.ru or news.ru whatever network this machine has.
+    # The real sites' configuration, run in an empty network namespace: DNS fails for all three, as
+    # offline, and nothing reaches tass.ru, news.ru or mid.ru whatever network this machine has.
     result = run_cli("crawl", "--db", str(db), wrapper=offline)
     assert result.returncode == 1
     lines = [line for line in result.stdout.splitlines() + result.stderr.splitlines() if line.strip()]
     assert "tass: cannot reach tass.ru (DNS lookup failed)" in lines
     assert "newsru: cannot reach news.ru (DNS lookup failed)" in lines
+    assert "midru: cannot reach mid.ru (DNS lookup failed)" in lines
     assert "Traceback" not in result.stderr
     assert _rows(db) == before
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    statuses = conn.execute("SELECT source, status FROM runs ORDER BY id DESC LIMIT 2").fetchall()
-    assert sorted(statuses) == [("newsru", "failed"), ("tass", "failed")]
+    statuses = conn.execute("SELECT source, status FROM runs ORDER BY id DESC LIMIT 3").fetchall()
+    assert sorted(statuses) == [("midru", "failed"), ("newsru", "failed"), ("tass", "failed")]
 
 
 def test_refused_connection_is_reported(tmp_path):
@@ -275,7 +277,8 @@ def test_demo_crawls_the_mirror_and_shows_a_search(tmp_path):
     assert "Local mirror: tass at http://127.0.0.1:" in result.stdout
     assert re.search(r"^tass: discovered \d+, fetched \d+, new [1-9]", result.stdout, re.M)
     assert re.search(r"^newsru: discovered \d+, fetched \d+, new [1-9]", result.stdout, re.M)
-    hits = re.findall(r"^  \[(tass|newsru)\] .+\n +.*\[Лавров\w*\]", result.stdout, re.M)
+    assert re.search(r"^midru: discovered \d+, fetched \d+, new [1-9]", result.stdout, re.M)
+    hits = re.findall(r"^  \[(tass|newsru|midru)\] .+\n +.*\[Лавров\w*\]", result.stdout, re.M)
     assert len(hits) == 3
     stored = sqlite3.connect(db).execute("SELECT count(*) FROM articles").fetchone()[0]
     assert f"{db} now holds {stored} articles" in result.stdout

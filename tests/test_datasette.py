@@ -68,3 +68,28 @@ def test_table_is_sorted_newest_first(datasette):
     data = _get(datasette, "/archive/articles.json?_shape=objects")
     published = [row["published"] for row in data["rows"]]
     assert published == sorted(published, reverse=True)
+
+
+def test_the_primary_source_and_quote_views_run(tmp_path):
+    """The canned queries of stories with their primary source and of checked quotes."""
+    db = open_archive(tmp_path / "archive.db")
+    with transaction(db):
+        press, _ = upsert_article(db, Article(url="https://tass.ru/politika/1", source="tass", title="Захарова о Норвегии",
+                                              text="«Это недружественный шаг», — сказала Захарова.",
+                                              published="2026-04-08T18:20:00+03:00"), mfa=True, mfa_reasons=[])
+        document, _ = upsert_article(db, Article(url="https://mid.ru/ru/1/", source="midru", title="Комментарий",
+                                                 text="Это недружественный шаг.", published="2026-04-08T17:50:00+03:00",
+                                                 doc_type="comment", official=True), mfa=True, mfa_reasons=[])
+        db.execute("INSERT INTO stories (id, title, last_seen, size, sources, primary_article_id) "
+                   "VALUES (7, 'Норвегия', '2026-04-08T18:20:00+03:00', 2, '[\"midru\", \"tass\"]', ?)", [document])
+        db.execute("INSERT INTO quotes (article_id, position, [end], quote, kind, speaker, speaker_key, primary_id, "
+                   "verdict, score, match_start, match_end) VALUES (?, 1, 24, 'Это недружественный шаг', 'direct', "
+                   "'Захарова', 'захарова', ?, 'verbatim', 1.0, 0, 23)", [press, document])
+    db.conn.close()
+    datasette = Datasette([str(tmp_path / "archive.db")], metadata=yaml.safe_load(METADATA.read_text(encoding="utf-8")))
+    (story,) = _get(datasette, "/archive/stories_with_primary.json?_shape=array")
+    assert story["primary_source"] == "https://mid.ru/ru/1/" and story["doc_type"] == "comment"
+    (quote,) = _get(datasette, "/archive/quotes_checked.json?_shape=array")
+    assert (quote["speaker"], quote["verdict"], quote["matched"]) == ("Захарова", "verbatim", "Это недружественный шаг")
+    table = _get(datasette, "/archive/quotes.json?_extra=facet_results")
+    assert {"speaker", "verdict", "issue"} <= set(table["facet_results"])

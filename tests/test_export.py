@@ -87,11 +87,14 @@ def _stored_rows(db, where: str = "mfa = 1") -> list[dict]:
 
 
 def _as_exported(row: dict) -> dict:
-    """What the export promises for a stored row: JSON lists decoded, mfa a boolean."""
+    """What the export promises for a stored row: JSON lists decoded, mfa and official booleans,
+    and its quotes (none for these articles, stored without the link stage)."""
     out = dict(row)
     for name in ("authors", "tags", "mfa_reason"):
         out[name] = json.loads(row[name]) if row[name] else []
     out["mfa"] = bool(row["mfa"])
+    out["official"] = bool(row["official"])
+    out["quotes"] = []
     return out
 
 

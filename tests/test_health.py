@@ -59,4 +59,5 @@ def test_a_source_that_stops_publishing_is_warned_about(tmp_path):
     now = datetime.now(timezone.utc)
     assert not [w for w in check_health(archive, crawl_running=False, now=now).warnings if "nothing new" in w]
     later = check_health(archive, crawl_running=False, now=now + timedelta(days=2)).warnings
+    # mid.ru's documents on the mirror are days apart: two quiet days are usual for it.
     assert {w.split(":")[0] for w in later if "nothing new archived for 48 h" in w} == {"tass", "newsru"}

@@ -23,8 +23,8 @@ EXIT_LOCKED = 75  # another crawl holds the lock (EX_TEMPFAIL: cron may simply r
 EXIT_INTERRUPTED = 130  # stopped by a signal before it finished
 
 COMMANDS = [
-    "crawl", "demo", "extract", "reextract", "ingest", "stories", "recluster", "search", "export", "status", "check",
-    "schedule", "serve", "watch",
+    "crawl", "demo", "extract", "reextract", "ingest", "stories", "recluster", "search", "quotes", "export", "status",
+    "check", "schedule", "serve", "watch",
 ]
 
 

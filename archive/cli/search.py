@@ -18,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("query", help="words to look for, as you would write them")
     add_db(parser)
     add_filters(parser)
-    parser.add_argument("--by-story", action="store_true", help="show each story once, with its outlets")
+    parser.add_argument("--by-story", action="store_true",
+                        help="show each story once, with its primary source first and its outlets")
     parser.add_argument("--limit", type=bounded_int(1, MAX_LIMIT, "--limit"), default=20, metavar="N",
                         help=f"at most N hits (default 20, at most {MAX_LIMIT:,})")
     parser.add_argument("--json", action="store_true", help="one JSON object per hit per line")
@@ -36,6 +37,9 @@ def _print_hit(rank: int, hit, *, by_story: bool, bold: bool) -> None:
     if by_story:
         story = f"story {hit.story_id}" if hit.story_id is not None else "no story"
         title = f" «{hit.story_title}»" if hit.story_title and hit.story_title != hit.title else ""
+        if hit.primary_url:
+            print(f"   primary source ({hit.primary_source}): {hit.primary_title}")
+            print(f"     {hit.primary_url}")
         print(f"   {story}{title}: {', '.join(hit.outlets)}")
     print(f"   {' '.join(snippet.split())}")
 

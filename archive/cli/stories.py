@@ -11,7 +11,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "stories",
         help="list stories (one event, all outlets), newest first",
-        description="Lists stories, newest first, each with every article that reported it (copies marked). "
+        description="Lists stories, newest first, each with its primary source (the ministry's own publication) "
+        "first and every article that reported it (copies marked). "
         "By default only stories that contain ministry news; --all lists every story.",
     )
     add_db(parser)
@@ -42,7 +43,15 @@ def run(args: argparse.Namespace) -> int:
             continue
         print(f"{story['first_seen'][:10]}  [{story['size']}] {story['title']}")
         print(f"   outlets: {', '.join(story['sources'])}")
+        primary = story.get("primary")
+        if primary:
+            kind = f", {primary['doc_type']}" if primary["doc_type"] else ""
+            how = "" if primary["grouped"] else ", reported by this story"
+            print(f"   primary source ({primary['source']}{kind}{how}): {primary['title']}")
+            print(f"     {primary['url']}")
         for article in story["articles"]:
+            if primary and primary["grouped"] and article["id"] == primary["id"]:
+                continue
             copy = f"  (copy of #{article['reprint_of']})" if article["reprint_of"] else ""
             print(f"   - {article['source']}: {article['title'] or '(untitled)'}{copy}")
             print(f"     {article['url']}")

@@ -58,3 +58,24 @@ def reprint(
         tags=original.tags, event=original.event, mfa=original.mfa, image=image, reprint_of=original.path,
         undated=undated,
     )
+
+
+def midru(
+    number: int, section: str, published: str, title: str, lead: str, blocks: list[str], *, doc_type: str,
+    event: str | None = None, tags: tuple[str, ...] = (), kind: str = "article", doc_number: str | None = None,
+) -> Entry:
+    """A mid.ru document at /ru/<section path>/<number>/ (sections: boilerplate.MIDRU_SECTIONS).
+
+    `lead` is the short description the RSS feed and the page's meta description carry;
+    blocks are paragraphs, "### " topic subheadings, "@back" (the "Назад к оглавлению" link
+    that ends a briefing's topic) and turns that start with their printed label
+    ("Вопрос: ...", "М.В.Захарова: ...").
+    """
+    if section not in bp.MIDRU_SECTIONS:
+        raise ValueError(f"unknown mid.ru section {section!r}")
+    day = published[:10]
+    return Entry(
+        site="midru", path=f"{section}{number}/", kind=kind, published=iso(published), title=title, lead=lead,
+        blocks=tuple(blocks), section=None, tags=tags, event=event, mfa=kind == "article", doc_type=doc_type,
+        doc_number=doc_number or f"{number % 1000 + 400}-{day[8:10]}-{day[5:7]}-{day[:4]}",
+    )

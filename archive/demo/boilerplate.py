@@ -100,3 +100,35 @@ def russian_date(iso: str, *, year: bool = True) -> str:
     day, month, yyyy, hhmm = int(iso[8:10]), int(iso[5:7]), iso[:4], iso[11:16]
     text = f"{day} {MONTHS_GENITIVE[month - 1]}"
     return f"{text} {yyyy} в {hhmm}" if year else f"{text}, {hhmm}"
+
+# mid.ru (1C-Bitrix templates): the menu, the page furniture, the sections and their list pages.
+MIDRU_MENU = ("Министерство", "Внешняя политика", "Пресс-служба", "Консульская служба", "Документы", "Контакты")
+MIDRU_LANGUAGES = ("English", "Deutsch", "Français", "Español", "Português")
+MIDRU_SITE_NAME = "Министерство иностранных дел Российской Федерации"
+MIDRU_VISION = "Версия для слабовидящих"
+MIDRU_PRINT = "Версия для печати"
+MIDRU_SHARE = "Поделиться"
+MIDRU_NEWS_TITLE = "Новости"
+MIDRU_RELATED_TITLE = "Материалы по теме"
+MIDRU_TOC_TITLE = "Содержание"
+MIDRU_BACK_TO_TOC = "Назад к оглавлению"
+MIDRU_ATTACHMENT = "Дополнительные материалы"
+MIDRU_FOOTER = (
+    "© 2026 Министерство иностранных дел Российской Федерации",
+    "119200, Москва, Смоленская-Сенная площадь, д. 32/34",
+    "Справочная служба: +7 (499) 244-16-06",
+    "При использовании материалов сайта ссылка на www.mid.ru обязательна",
+)
+# Section path -> (breadcrumb trail, list page title). Every document lives under one of them.
+MIDRU_SECTIONS = {
+    "/ru/foreign_policy/news/": (("Внешняя политика", "Новости"), "Новости"),
+    "/ru/press_service/spokesman/briefings/": (("Пресс-служба", "Официальный представитель", "Брифинги"), "Брифинги официального представителя"),
+    "/ru/press_service/spokesman/official_statement/": (("Пресс-служба", "Официальный представитель", "Заявления"), "Официальные заявления"),
+    "/ru/press_service/spokesman/kommentarii/": (("Пресс-служба", "Официальный представитель", "Комментарии"), "Комментарии официального представителя"),
+    "/ru/press_service/spokesman/answers/": (("Пресс-служба", "Официальный представитель", "Ответы на вопросы СМИ"), "Ответы на вопросы СМИ"),
+    "/ru/press_service/minister_speeches/": (("Пресс-служба", "Выступления Министра"), "Выступления и интервью Министра"),
+    "/ru/press_service/deputy_ministers_speeches/": (("Пресс-служба", "Выступления заместителей Министра"), "Выступления и интервью заместителей Министра"),
+}
+# Small pages, so the mirror's lists have the ?PAGEN_1=N pages the real lists have.
+MIDRU_LIST_PAGE_SIZE = 5
+MIDRU_ALL_NEWS = "/ru/foreign_policy/news/"  # the general list: every kind of document appears in it

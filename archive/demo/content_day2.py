@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import content_midru as m
 from . import content_newsru as n
 from . import content_tass as t
-from .authoring import iso, newsru, reprint, tass
+from .authoring import iso, midru, newsru, reprint, tass
 from .model import Entry
 
 LAVROV_INDONESIA = tass(
@@ -100,9 +101,21 @@ INDONESIA_REPRINT = reprint(
     LAVROV_INDONESIA, "world", "lavrov-provedet-peregovory-s-glavoj-mid-indonezii", "2026-04-15 10:55",
 )
 
+NEWS_MOLDOVA_AMBASSADOR = midru(
+    2104702, m.NEWS, "2026-04-15 11:50",
+    "О вызове в МИД России Посла Республики Молдова в Российской Федерации Л.Дарий",
+    "Послу Молдавии заявлен протест в связи с высылкой российского дипломата",
+    [
+        "15 апреля в МИД России была вызвана Посол Республики Молдова в Российской Федерации Л.Дарий в связи с решением Кишинева выслать сотрудника Посольства России.",
+        "Молдавской стороне заявлен решительный протест. Сообщено, что один из сотрудников посольства Республики Молдова в Москве объявляется персоной нон грата. Дипломату предписано покинуть территорию России в течение 72 часов.",
+        "Ответственность за дальнейшую деградацию двусторонних отношений целиком лежит на молдавском руководстве.",
+    ],
+    doc_type="news", event="moldova-ambassador-summoned-apr15", tags=("Молдавия",),
+)
+
 NEW_ENTRIES = [
     LAVROV_INDONESIA, MOLDOVA_AMBASSADOR, YUAN_BELOW_11, CSKA_FINAL,
-    MOLDOVA_AMBASSADOR_REWRITE, RAIN_PETERSBURG, YEREVAN_EMBASSY, INDONESIA_REPRINT,
+    MOLDOVA_AMBASSADOR_REWRITE, RAIN_PETERSBURG, YEREVAN_EMBASSY, INDONESIA_REPRINT, NEWS_MOLDOVA_AMBASSADOR,
 ]
 
 
@@ -128,6 +141,12 @@ UPDATES = {
     n.PARADE_TRAFFIC.path: Update(
         "2026-04-15 07:40",
         ("Кроме того, с 16:00 будет закрыт вход на Красную площадь для посетителей.",),
+    ),
+    # mid.ru extends a transcript after its first publication; its Atom `updated` moves.
+    m.BRIEFING_APR09.path: Update(
+        "2026-04-10 09:30",
+        ("Вопрос: Планирует ли Россия ответные меры в связи с ограничениями Кишинева?",
+         "М.В.Захарова: Все варианты реагирования остаются на столе. Решения будут приниматься с учетом интересов жителей Приднестровья."),
     ),
     n.TRAVEL_LONG.path: Update(
         "2026-04-15 10:00",

@@ -22,6 +22,8 @@ def robots_txt(site: str, base: str) -> str:
             "Clean-param: utm_&erid&yclid&gclid&_gl&ref\n\n"
             f"Sitemap: {base}/sitemap.xml\n"
         )
+    if site == "midru":  # no Sitemap: line; list pages beyond the first are disallowed (sites.md)
+        return "User-agent: *\nDisallow: /bitrix/\nDisallow: /upload/\nDisallow: /*?PAGEN\nDisallow: /ru/search/\nDisallow: /*print=Y\n"
     return f"User-agent: *\nDisallow: /*?\nDisallow: /search/\n\nSitemap: {base}/sitemap.xml\n"
 
 
@@ -100,6 +102,49 @@ def newsru_rss(base: str, title: str, articles: list[MirrorArticle]) -> str:
             "</item>"
         )
     return _channel(title, base, "Новости NEWS.ru", items, "")
+
+
+# The feed links of mid.ru are seen with http://, with and without www. and without the
+# trailing slash of the page's own address: one page, several spellings.
+MIDRU_FEED_HOST = "http://www.mid.ru"
+
+
+def midru_rss(base: str, articles: list[MirrorArticle]) -> str:
+    """/ru/rss.php: title (long ones broken over lines, as seen), link, description, pubDate."""
+    items = []
+    for position, article in enumerate(articles):
+        link = (MIDRU_FEED_HOST if position % 2 == 0 else base) + article.path.rstrip("/")
+        title = article.title if len(article.title) < 120 else article.title.replace(", ", ",\n", 1)
+        items.append(
+            "<item>"
+            f"<title>{escape(title)}</title>"
+            f"<link>{escape(link)}</link>"
+            f"<description>{escape(article.lead)}</description>"
+            f"<pubDate>{rfc822(article.published)}</pubDate>"
+            "</item>"
+        )
+    return _channel("МИД России", base, "Новости МИД России", items, "")
+
+
+def midru_atom(base: str, articles: list[MirrorArticle]) -> str:
+    """/ru/rss: the same items as Atom entries; `updated` moves when a document is extended."""
+    entries = "\n".join(
+        "<entry>"
+        f"<title>{escape(article.title)}</title>"
+        f'<link href="{escape(base + article.path)}"/>'
+        f"<id>{escape(base + article.path)}</id>"
+        f"<published>{article.published}</published>"
+        f"<updated>{article.lastmod}</updated>"
+        f"<summary>{escape(article.lead)}</summary>"
+        "</entry>"
+        for article in articles
+    )
+    stamp = max((a.lastmod for a in articles), default="2026-01-01T00:00:00+03:00")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>МИД России</title><link href=\"{escape(base)}/ru/\"/><id>{escape(base)}/ru/rss</id>"
+        f"<updated>{stamp}</updated>\n{entries}\n</feed>\n"
+    )
 
 
 def _channel(title: str, base: str, description: str, items: list[str], namespaces: str) -> str:

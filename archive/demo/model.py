@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-SITES = ("tass", "newsru")
+SITES = ("tass", "newsru", "midru")
 
 # Body markup markers used in `Entry.blocks` (a plain string is a body paragraph):
 #   "## text" / "### text"  subheading (h2 / h3): neither body nor boilerplate
@@ -50,6 +50,8 @@ class Entry:
     # The page gives no date (no <time>, meta or JSON-LD date) and its feed items no pubDate, as
     # pages whose date is missing or unreadable; `published` still orders the listings.
     undated: bool = False
+    doc_type: str | None = None  # mid.ru: the kind of document (news, statement, briefing...)
+    doc_number: str | None = None  # mid.ru: the number printed under the title ("1345-28-06-2022")
 
     @property
     def is_article(self) -> bool:
@@ -105,6 +107,7 @@ class MirrorArticle:
     subheadings: list[str] = field(default_factory=list)
     lastmod: str = ""  # what the sitemap says: modified, else published
     undated: bool = False  # the page and its feed items give no date (Entry.undated)
+    doc_type: str | None = None
 
 
 @dataclass

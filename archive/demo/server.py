@@ -13,14 +13,17 @@ from collections.abc import Callable, Iterable
 
 from archive.demo import content
 from archive.demo.model import SITES, AccessEntry, Entry, MirrorArticle
+from archive.demo.render_midru import challenge_page
 from archive.demo.snapshot import Resource, SiteSnapshot, build_site
 
 STATES = ("day1", "day2")
 # What can go wrong with a whole site, for the health tests and a demo of the warnings:
 # "blocked" answers every request with 403, as sites do for datacenter addresses;
 # "redesign" serves article pages whose body is rendered by a script the crawler cannot run;
-# "robots-down" answers robots.txt with 503 (a crawler must then wait, RFC 9309).
-CONDITIONS = ("blocked", "redesign", "robots-down")
+# "robots-down" answers robots.txt with 503 (a crawler must then wait, RFC 9309);
+# "challenge" answers everything, robots.txt and feeds included, with mid.ru's JavaScript
+# anti-bot interstitial and status 200, as F5 does (sites.md).
+CONDITIONS = ("blocked", "redesign", "robots-down", "challenge")
 BLOCKED_PAGE = (
     "<!DOCTYPE html><html><head><title>403 Forbidden</title></head>"
     "<body><h1>Доступ запрещен</h1></body></html>"
@@ -36,7 +39,7 @@ NOT_FOUND = (
 
 
 class Mirror:
-    """Local copies of tass.ru and news.ru for the demo, the tests and the benchmarks.
+    """Local copies of tass.ru, news.ru and mid.ru for the demo, the tests and the benchmarks.
 
     Use as a context manager: servers start on enter and stop on exit. Besides its own content,
     a mirror can serve `entries` (more curated pages, with gold), `generated` pages (listed in
@@ -188,6 +191,11 @@ def _handler_for(mirror: Mirror, site: str) -> type[BaseHTTPRequestHandler]:
                 kind = snapshot.resources[self.path.split("?", 1)[0]].kind if self.path.split("?", 1)[0] in snapshot.resources else "other"
                 mirror._record(AccessEntry(site, self.command, self.path, 403, kind, dict(self.headers.items()), arrived))
                 self._send(403, BLOCKED_PAGE, {"Content-Type": "text/html; charset=utf-8"}, send_body)
+                return
+            if condition == "challenge":
+                mirror._record(AccessEntry(site, self.command, self.path, 200, "challenge", dict(self.headers.items()), arrived))
+                page = challenge_page(snapshot.base + self.path).encode()
+                self._send(200, page, {"Content-Type": "text/html; charset=utf-8"}, send_body)
                 return
             behaviour = snapshot.behaviours.get(self.path.split("?", 1)[0])
             if behaviour is not None:

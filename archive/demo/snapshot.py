@@ -13,7 +13,7 @@ from typing import Callable
 
 from . import boilerplate as bp
 from . import feeds
-from . import render_newsru, render_tass
+from . import render_midru, render_newsru, render_tass
 from .model import Entry, MirrorArticle, image_credit_of
 from .pagekit import PageContext, image_url
 
@@ -24,7 +24,7 @@ SITEMAP_LAYOUT = {
     "newsru": (("/sitemaps/news-1.xml", "/sitemaps/news-2.xml"), "/sitemaps/news-{}.xml", 3),
 }
 GENERATED_PER_SITEMAP = 1000
-ROBOTS_DISALLOWED_PREFIXES = {"tass": ("/video/",), "newsru": ()}
+ROBOTS_DISALLOWED_PREFIXES = {"tass": ("/video/",), "newsru": (), "midru": ()}
 PLACEHOLDER_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
 
 
@@ -54,9 +54,12 @@ class SiteSnapshot:
     behaviours: dict[str, Callable] = field(default_factory=dict)
 
     def lookup(self, path: str) -> Resource | None:
-        """The resource for a request path; a query string is ignored, as the real sites do."""
-        bare = path.split("?", 1)[0].split("#", 1)[0]
-        found = self.resources.get(bare)
+        """The resource for a request path; a query string is ignored, as the real sites do,
+        unless the path with its query is a page of its own (mid.ru's ?PAGEN_1=N list pages)."""
+        bare = path.split("#", 1)[0]
+        found = self.resources.get(bare) if "?" in bare else None
+        bare = bare.split("?", 1)[0]
+        found = found or self.resources.get(bare)
         if found is None and bare.startswith("/media/"):
             return Resource(PLACEHOLDER_JPEG, "image/jpeg", "other")
         return found
@@ -77,6 +80,10 @@ def build_site(site: str, base: str, entries: list[Entry], generated: list[Entry
     generated_articles = [articles[e.path] for e in generated]
     resources["/robots.txt"] = Resource(feeds.robots_txt(site, base).encode(), "text/plain; charset=utf-8", "robots")
     pinned = frozenset(e.path for e in curated if e.pinned)
+    if site == "midru":  # no sitemap is known: the feeds and the list pages are all there is
+        _feeds_midru(resources, base, curated_articles)
+        _lists_midru(resources, base, curated)
+        return SiteSnapshot(site, base, articles, resources, frozenset(e.path for e in generated))
     (_feeds_tass if site == "tass" else _feeds_newsru)(resources, base, curated_articles, pinned)
     _sitemaps(resources, base, site, curated_articles, generated_articles)
     _sections(resources, site, base, curated_articles)
@@ -90,6 +97,8 @@ def _render_entry(site: str, entry: Entry, ctx: PageContext, curated: list[Entry
         html, not_body = render_tass.render_listing(entry, ctx, items), []
     elif site == "tass":
         html, not_body = render_tass.render(entry, ctx)
+    elif site == "midru":
+        html, not_body = render_midru.render_article(entry, ctx)
     elif entry.kind == "listing":
         items = [(e.path, e.title) for e in curated if e.mfa and e.is_article][:30]
         html, not_body = render_newsru.render_listing(entry, ctx, items), []
@@ -110,7 +119,7 @@ def _render_entry(site: str, entry: Entry, ctx: PageContext, curated: list[Entry
         body_paragraphs=entry.body_paragraphs() if entry.is_article else [],
         published=entry.published,
         modified=entry.modified,
-        tags=list(entry.tags),
+        tags=list(entry.tags) if site != "midru" else [],  # mid.ru shows tags on its list pages only
         section=entry.section,
         authors=list(entry.authors),
         image_url=image_url(ctx.base, entry),
@@ -124,6 +133,7 @@ def _render_entry(site: str, entry: Entry, ctx: PageContext, curated: list[Entry
         subheadings=entry.subheadings(),
         lastmod=entry.modified or entry.published,
         undated=entry.undated,
+        doc_type=entry.doc_type if entry.is_article else None,
     )
     return Resource(body, content_type, "article"), article
 
@@ -164,6 +174,25 @@ def _feeds_newsru(resources: dict[str, Resource], base: str, curated: list[Mirro
     for path, sections in bp.NEWSRU_CATEGORY_FEEDS.items():
         items = feeds.newest([a for a in curated if a.path.strip("/").split("/")[0] in sections], pinned)
         resources[path] = _xml(feeds.newsru_rss(base, "NEWS.ru", items), "feed", items)
+
+
+def _feeds_midru(resources: dict[str, Resource], base: str, curated: list[MirrorArticle]) -> None:
+    listed = feeds.newest(curated)
+    resources["/ru/rss.php"] = _xml(feeds.midru_rss(base, listed), "feed", listed)
+    resources["/ru/rss"] = _xml(feeds.midru_atom(base, listed), "feed", listed)
+
+
+def _lists_midru(resources: dict[str, Resource], base: str, curated: list[Entry]) -> None:
+    """Each section's list, newest first, bp.MIDRU_LIST_PAGE_SIZE a page: page 1 at the
+    section's path, the others at ?PAGEN_1=N (which robots.txt disallows)."""
+    size = bp.MIDRU_LIST_PAGE_SIZE
+    for section in bp.MIDRU_SECTIONS:
+        items = [e for e in curated if (section == bp.MIDRU_ALL_NEWS or e.path.startswith(section)) and e.kind != "antibot"]
+        pages = max(1, (len(items) + size - 1) // size)
+        for page in range(1, pages + 1):
+            html = render_midru.render_list(section, items[(page - 1) * size : page * size], page, pages, base)
+            path = section if page == 1 else f"{section}?PAGEN_1={page}"
+            resources[path] = Resource(html.encode(), "text/html; charset=UTF-8", "section")
 
 
 def _sections(resources: dict[str, Resource], site: str, base: str, curated: list[MirrorArticle]) -> None:

@@ -91,6 +91,8 @@ def parse_feed(body: bytes) -> list[FeedEntry]:
                 title=_text(item, "title"),
                 lead=_text(item, "description") or _text(item, "summary"),
                 published=feed_datetime(_text(item, "pubDate") or _text(item, "published") or _text(item, "updated")),
+                # Atom's `updated` moves when an entry's document is extended: a changed article.
+                lastmod=feed_datetime(_text(item, "updated")),
                 categories=[(c.text or "").strip() for c in _children(item, "category") if (c.text or "").strip()],
                 full_text=_text(item, "full-text"),
                 image_url=enclosures[0] if enclosures else None,

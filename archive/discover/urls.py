@@ -52,6 +52,26 @@ def normalize_url(url: str, strip_params: list[str] = ()) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
+def source_url(url: str, source: Source) -> str:
+    """The one address of a page of `source`: `normalize_url`, then the site's own spelling.
+
+    A link to the site under another spelling of its host (`http://`, `www.`) is the same page
+    at `base_url`, and so is one on the spec's host when a --base-url points the source at a
+    mirror; on a site whose spec says `trailing_slash`, a path without its final "/" is too.
+    """
+    url = normalize_url(url, source.strip_params)
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    base = urlsplit(source.base_url)
+    own_host = (base.hostname or "").removeprefix("www.")
+    elsewhere = (parts.scheme, parts.netloc.lower()) != (base.scheme, base.netloc.lower())
+    if elsewhere and host in (own_host, source.spec_host) and (parts.port is None or parts.netloc.lower() == base.netloc.lower()):
+        parts = parts._replace(scheme=base.scheme, netloc=base.netloc)
+    if source.trailing_slash and not parts.path.endswith("/") and "." not in parts.path.rsplit("/", 1)[-1]:
+        parts = parts._replace(path=parts.path + "/")
+    return urlunsplit(parts)
+
+
 def same_site(url: str, source: Source) -> bool:
     """True if `url` is on the source's own host and port (redirects elsewhere are refused)."""
     parts = urlsplit(url)

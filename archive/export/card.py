@@ -16,6 +16,7 @@ from pathlib import Path
 from archive import __version__
 from archive.dates import utc_now
 from archive.errors import ExportError
+from archive.export import quotes as quote_export
 from archive.export.releases import Release
 from archive.export.rows import SCHEMA_VERSION, arrow_schema
 from archive.export.targets import AtomicFile
@@ -79,7 +80,9 @@ def _features(fmt: str, by_story: bool) -> list[dict]:
     features = []
     for field in arrow_schema(by_story):
         dtype = _DTYPES.get(str(field.type))
-        if dtype:
+        if field.name == quote_export.QUOTES_COLUMN and fmt != "csv":
+            features.append(quote_export.card_feature())
+        elif dtype:
             features.append({"name": field.name, "dtype": dtype})
         elif fmt == "csv":  # a list is a JSON array in a CSV cell: text to the loader
             features.append({"name": field.name, "dtype": "string"})

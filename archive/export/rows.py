@@ -11,18 +11,19 @@ import json
 from typing import Iterator
 
 from archive import __version__
+from archive.export import quotes as quote_export
 from archive.store import Database
 from archive.store.articles import ARTICLE_COLUMNS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: quotes, official as a boolean, doc_type; --by-story: the primary source
 BATCH_ROWS = 5_000
 LIST_COLUMNS = ("authors", "tags", "mfa_reason")  # JSON lists in the archive, lists in the export
-STORY_COLUMNS = ("story_size", "story_sources")  # only with --by-story
+STORY_COLUMNS = ("story_size", "story_sources", quote_export.STORY_PRIMARY_COLUMN)  # only with --by-story
 
 
 def export_columns(by_story: bool) -> list[str]:
     """The exported columns, in file order."""
-    return list(ARTICLE_COLUMNS) + (list(STORY_COLUMNS) if by_story else [])
+    return list(ARTICLE_COLUMNS) + [quote_export.QUOTES_COLUMN] + (list(STORY_COLUMNS) if by_story else [])
 
 
 def arrow_schema(by_story: bool):
@@ -34,12 +35,14 @@ def arrow_schema(by_story: bool):
     for name, kind in ARTICLE_COLUMNS.items():
         if name in LIST_COLUMNS:
             fields.append(pa.field(name, pa.list_(pa.string())))
-        elif name == "mfa":
+        elif name in quote_export.FLAG_COLUMNS:
             fields.append(pa.field(name, pa.bool_()))
         else:
             fields.append(pa.field(name, kinds[kind]))
+    fields.append(pa.field(quote_export.QUOTES_COLUMN, quote_export.arrow_type()))
     if by_story:
-        fields += [pa.field("story_size", pa.int64()), pa.field("story_sources", pa.list_(pa.string()))]
+        fields += [pa.field("story_size", pa.int64()), pa.field("story_sources", pa.list_(pa.string())),
+                   pa.field(quote_export.STORY_PRIMARY_COLUMN, pa.int64())]
     metadata = {"schema_version": str(SCHEMA_VERSION), "producer": f"mfa-archive {__version__}"}
     return pa.schema(fields, metadata=metadata)
 
@@ -47,21 +50,25 @@ def arrow_schema(by_story: bool):
 def select_sql(where: str, by_story: bool) -> str:
     """The export query. With `by_story`, one row per story: its representative article.
 
-    The representative is the story's original report: not a reprint, earliest published,
-    then lowest id. Articles without a story count as a story of their own.
+    The representative is the story's primary source (the ministry's own publication) when it
+    has one among the exported articles, else its original report: not a reprint, earliest
+    published, then lowest id. Articles without a story count as a story of their own.
     """
     columns = ", ".join(f"a.{c}" for c in ARTICLE_COLUMNS)
     if not by_story:
         return f"SELECT {columns} FROM articles a WHERE {where} ORDER BY a.id"
     plain = ", ".join(ARTICLE_COLUMNS)
     return f"""
-        WITH chosen AS (SELECT {columns}, coalesce(a.story_id, -a.id) AS grp FROM articles a WHERE {where}),
+        WITH chosen AS (SELECT {columns}, coalesce(a.story_id, -a.id) AS grp,
+                          (SELECT s.primary_article_id FROM stories s WHERE s.id = a.story_id) AS story_primary_id
+                        FROM articles a WHERE {where}),
         sizes AS (SELECT grp, count(*) AS story_size, json_group_array(DISTINCT source) AS story_sources
                   FROM chosen GROUP BY grp),
         ranked AS (SELECT *, row_number() OVER (
-                     PARTITION BY grp ORDER BY reprint_of IS NOT NULL, published IS NULL, published, id) AS n
+                     PARTITION BY grp ORDER BY id IS NOT story_primary_id, reprint_of IS NOT NULL, published IS NULL,
+                                              published, id) AS n
                    FROM chosen)
-        SELECT {plain}, sizes.story_size, sizes.story_sources
+        SELECT {plain}, sizes.story_size, sizes.story_sources, story_primary_id
         FROM ranked JOIN sizes USING (grp) WHERE n = 1 ORDER BY id
     """
 
@@ -73,8 +80,8 @@ def count_rows(db: Database, where: str, params: dict, by_story: bool) -> int:
 
 
 def _clean(row: tuple, columns: list[str]) -> dict:
-    """One export record: JSON lists decoded, `mfa` a boolean."""
-    record = dict(zip(columns, row))
+    """One export record: JSON lists decoded, `mfa` and `official` booleans."""
+    record = dict(zip((c for c in columns if c != quote_export.QUOTES_COLUMN), row))
     for name in (*LIST_COLUMNS, "story_sources"):
         if name in record:
             try:
@@ -82,7 +89,8 @@ def _clean(row: tuple, columns: list[str]) -> dict:
             except ValueError:
                 value = [record[name]]
             record[name] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
-    record["mfa"] = bool(record["mfa"]) if record["mfa"] is not None else None
+    for flag in quote_export.FLAG_COLUMNS:
+        record[flag] = bool(record[flag]) if record[flag] is not None else None
     return record
 
 
@@ -92,7 +100,9 @@ def record_batches(db: Database, where: str, params: dict, by_story: bool) -> It
     cursor = db.conn.execute(select_sql(where, by_story), params)
     try:
         while rows := cursor.fetchmany(BATCH_ROWS):
-            yield [_clean(row, columns) for row in rows]
+            batch = [_clean(row, columns) for row in rows]
+            quote_export.attach_quotes(db, batch)
+            yield [{c: record[c] for c in columns} for record in batch]
     finally:
         cursor.close()
 

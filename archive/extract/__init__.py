@@ -8,7 +8,8 @@ not as junk rows. The steps, one module each:
 1. `decode`: bytes to text, never mojibake (`bad-encoding`);
 2. `metadata`: what JSON-LD, meta tags, `<time>`, `<article>`, Next.js data and the feed say;
 3. `pagekind`: anti-bot stubs, listings, videos and galleries are refused;
-4. `body`: trafilatura with the site's profile, then the structured fallbacks.
+4. `body`: trafilatura with the site's profile, then the structured fallbacks;
+5. `structure`: the kind of document and the turns and parts of a transcript, by the profile.
 
 Fewer than MIN_WORDS words, or no sentences at all (menus, headline lists), is `too-short`;
 nothing at all is `empty`.
@@ -22,8 +23,9 @@ from archive.dates import russian_date
 from archive.extract.body import FALLBACK_BELOW_WORDS, bylines_on_page, choose_body, dateline, prose_words, count_words
 from archive.extract.decode import CYRILLIC, decode_html, is_strict_utf8, looks_like_mojibake
 from archive.extract.markup import Failed, element_text, parse_html
-from archive.extract.metadata import fill_from_feed, read_metadata
+from archive.extract.metadata import date_from_lines, fill_from_feed, read_metadata
 from archive.extract.pagekind import check_page_kind
+from archive.extract.structure import doc_type, has_structure, text_parts
 from archive.models import Article, ExtractionFailure, FetchedPage
 from archive.profile import GENERIC, Profile
 
@@ -62,6 +64,8 @@ def _extract(page: FetchedPage, profile: Profile) -> Article:
     html = decode_html(body, page.declared_charset)
     tree = parse_html(html)
     meta = read_metadata(tree, url)
+    if not meta.published and profile.date_lines:
+        meta.published = date_from_lines(tree, profile.date_lines)
     check_page_kind(tree, html, url, meta, profile)
     if feed_entry:
         fill_from_feed(meta, feed_entry)
@@ -89,6 +93,8 @@ def _extract(page: FetchedPage, profile: Profile) -> Article:
     caption, credit = profile.split_caption(caption_text) if caption_text else (None, None)
     city, agency = dateline(chosen.paragraphs[0])
     language = meta.language or ("ru" if CYRILLIC.search(text) else None)
+    headings = chosen.headings or [False] * len(chosen.paragraphs)
+    parts = text_parts(chosen.paragraphs, headings, profile) if has_structure(profile) else []
     return Article(
         url=url,
         source=page.source,
@@ -111,4 +117,6 @@ def _extract(page: FetchedPage, profile: Profile) -> Article:
         extractor_version=EXTRACTOR_VERSION,
         fetched_at=page.fetched_at,
         lastmod=feed_entry.lastmod if feed_entry else None,
+        doc_type=doc_type(profile, meta.title, url),
+        parts=parts,
     )

@@ -58,8 +58,9 @@ def prose_words(paragraphs: list[str]) -> int:
     )
 
 
-def _trafilatura_lines(tree, url: str, profile: Profile) -> list[str]:
-    """The lines of trafilatura's main content: paragraphs, subheadings, list items, quotes.
+def _trafilatura_lines(tree, url: str, profile: Profile) -> list[tuple[str, bool]]:
+    """The lines of trafilatura's main content (paragraphs, subheadings, list items, quotes),
+    each with True when it is a subheading.
 
     The profile's structural pruning runs on the tree first; trafilatura's own output tree is
     walked instead of its text rendering so list markers ("- ") and line breaks are not
@@ -73,14 +74,15 @@ def _trafilatura_lines(tree, url: str, profile: Profile) -> list[str]:
     )
     if document is None or document.body is None:
         return []
-    lines: list[str] = []
+    lines: list[tuple[str, bool]] = []
     for el in document.body:
         units = (el.xpath(".//item|.//p|.//row") or [el]) if el.tag in ("list", "quote", "table") else [el]
+        heading = el.tag == "head"
         for unit in units:
             for br in unit.iter("lb"):
                 br.tail = "\n" + (br.tail or "")
             text = "".join(unit.itertext()) if unit.tag != "row" else " | ".join(element_text(c) for c in unit)
-            lines.extend(line for line in (clean(part) for part in text.split("\n")) if line)
+            lines.extend((line, heading) for line in (clean(part) for part in text.split("\n")) if line)
     return lines
 
 
@@ -90,12 +92,14 @@ class Body:
     method: str
     captions: list[str] = field(default_factory=list)
     bylines: list[str] = field(default_factory=list)
+    headings: list[bool] = field(default_factory=list)  # parallel to paragraphs: a subheading?
 
 
-def _apply_profile(paragraphs: list[str], meta: PageMeta, profile: Profile, method: str) -> Body:
+def _apply_profile(lines: list[str] | list[tuple[str, bool]], meta: PageMeta, profile: Profile, method: str) -> Body:
     """Drop boilerplate lines, stop at the "more news" block, strip repeated title/lead/tags."""
     body = Body([], method)
-    for line in paragraphs:
+    for item in lines:
+        line, heading = item if isinstance(item, tuple) else (item, False)
         if _BARE_TIME.match(line):
             continue
         kind = profile.line_kind(line)
@@ -107,12 +111,15 @@ def _apply_profile(paragraphs: list[str], meta: PageMeta, profile: Profile, meth
             body.bylines.append(line)
         elif kind is None:
             body.paragraphs.append(_LIVE_PREFIX.sub("", line))
+            body.headings.append(heading)
     repeated = {_key(meta.title), _key(meta.lead)} - {""}
     while body.paragraphs and _key(body.paragraphs[0]) in repeated:
         body.paragraphs.pop(0)
+        body.headings.pop(0)
     tags = {_key(t) for t in meta.tags}
     while body.paragraphs and _key(body.paragraphs[-1]) in tags:
         body.paragraphs.pop()
+        body.headings.pop()
     return body
 
 
@@ -127,7 +134,7 @@ def count_words(paragraphs: list[str]) -> int:
 def choose_body(tree, url: str, meta: PageMeta, profile: Profile, feed_entry: FeedEntry | None) -> Body:
     """The body from the first source in the documented order that has enough words."""
     lines = _trafilatura_lines(tree, url, profile)
-    if _is_page_dump(lines, meta):
+    if _is_page_dump([line for line, _ in lines], meta):
         lines = []
     html_body = _apply_profile(lines, meta, profile, "trafilatura")
     fallbacks = [

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from archive.dates import page_datetime
+from archive.dates import page_date_parts, page_datetime
 from archive.extract.markup import clean, element_text, first, html_paragraphs
 from archive.models import FeedEntry
 
@@ -299,6 +299,32 @@ def read_metadata(tree, url: str) -> PageMeta:
     if next_data:
         _read_next(meta, next_data)
     return meta
+
+
+# A date line is short: the date and perhaps its time, a label, a place.
+_DATE_LINE_MAX_CHARS = 80
+
+
+def date_from_lines(tree, patterns) -> str | None:
+    """The publication date printed on its own line, for sites without a machine-readable one:
+    the first short text of the page a profile's `date_lines` pattern matches."""
+    if not patterns:
+        return None
+    body = tree.find("body")
+    for el in (body if body is not None else tree).iter():
+        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+            continue
+        text = clean(el.text)
+        if not text or len(text) > _DATE_LINE_MAX_CHARS:
+            continue
+        for pattern in patterns:
+            match = pattern.search(text)
+            if match:
+                parts = match.groupdict()
+                found = page_date_parts(parts["day"], parts["month"], parts["year"], parts.get("hour"), parts.get("minute"))
+                if found:
+                    return found
+    return None
 
 
 def fill_from_feed(meta: PageMeta, feed_entry: FeedEntry) -> None:

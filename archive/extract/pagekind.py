@@ -8,16 +8,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from archive.extract.markup import Failed, clean
+from archive.extract.markup import Failed, clean, parse_html
 from archive.extract.metadata import ARTICLE_TYPES, PageMeta
 from archive.profile import Profile
 
 NOT_ARTICLE_TYPES = {"VideoObject", "ImageGallery", "MediaGallery", "CollectionPage", "ItemList", "SearchResultsPage"}
-_ANTIBOT_MARKERS = (
-    "captcha", "ddos-guard", "checking your browser", "just a moment", "проверка браузера",
-    "проверяем браузер", "servicepipe", "qrator", "cf-chl", "enable javascript", "включите javascript",
-    "доступ ограничен", "access denied", "подозрительн", "вы робот", "не робот", "antibot", "anti-bot",
-)
 _STUB_MAX_TEXT = 1500
 
 
@@ -29,11 +24,24 @@ def _visible_text(tree) -> str:
     return clean(" ".join(parts)) or ""
 
 
+def antibot_page(body: bytes, profile: Profile) -> str | None:
+    """The anti-bot marker of a response served instead of a page or feed (an HTML challenge
+    with little text), or None. For listings: a feed that is a challenge page is no feed."""
+    head = body[:200_000].decode("utf-8", "replace")
+    marker = profile.antibot_marker(head.lower())
+    if marker is None:
+        return None
+    try:
+        visible = _visible_text(parse_html(head))
+    except Failed:
+        return marker
+    return marker if len(visible) < _STUB_MAX_TEXT else None
+
+
 def check_page_kind(tree, raw_html: str, url: str, meta: PageMeta, profile: Profile) -> None:
     """Raise Failed for anti-bot stubs and for pages that are listings, videos or galleries."""
     if not meta.jsonld_body and not meta.next_body:
-        lowered = raw_html.lower()
-        marker = next((m for m in _ANTIBOT_MARKERS if m in lowered), None)
+        marker = profile.antibot_marker(raw_html.lower())
         if marker:
             visible = _visible_text(tree)
             if len(visible) < _STUB_MAX_TEXT:

@@ -80,8 +80,14 @@ class SourceReport:
     def blocked(self) -> bool:
         """The site refused us (403 or an anti-bot page) and gave us no article at all."""
         reasons = list(self.listing_errors) + list(self.failed_by_reason)
-        refused = any(r.startswith("blocked") or r == "antibot-stub" for r in reasons)
+        refused = any(r.startswith("blocked") or _is_antibot(r) for r in reasons)
         return refused and self.new + self.updated + self.unchanged == 0
+
+    @property
+    def antibot_only(self) -> bool:
+        """Blocked by anti-bot pages alone (served with 200 instead of content), not by a 403."""
+        reasons = list(self.listing_errors) + list(self.failed_by_reason)
+        return self.blocked and not any(r.startswith("blocked") for r in reasons)
 
     @property
     def layout_changed(self) -> bool:
@@ -123,6 +129,12 @@ class SourceReport:
                 f"{self.name}: {cause} after {self.fetched} of {self.requested} requested pages "
                 f"(new {self.new}, updated {self.updated}); the rest is left for the next run."
             )
+        if self.antibot_only:
+            reason = next(r for r, _ in (self.listing_errors + self.failed_by_reason).most_common() if _is_antibot(r))
+            return (
+                f"{self.name}: SOURCE UNAVAILABLE: {self.host} answers with an anti-bot page instead of content "
+                f"({reason}); not worked around, the next run asks again."
+            )
         if self.unreachable:
             reason = (self.listing_errors + self.failed_by_reason).most_common(1)[0][0]
             if self.blocked:
@@ -145,6 +157,11 @@ class SourceReport:
         if self.layout_changed:
             text += f". Layout changed? {self.extraction_failed} of {self.fetched} pages gave no article"
         return text + "."
+
+
+def _is_antibot(reason: str) -> bool:
+    """An anti-bot page where an article (`antibot-stub`) or a listing (`bad feed: anti-bot page`) was."""
+    return reason == "antibot-stub" or reason.endswith("anti-bot page")
 
 
 @dataclass

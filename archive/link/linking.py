@@ -36,6 +36,7 @@ from archive.link.docs import (
     CONTENT, DATELINE, DOC_COLUMNS, NONE, REPRINT, Doc, anchor_rank, doc_features, doc_row, is_reprint, same_story,
 )
 from archive.link.minhash import MINHASH_VERSION, NUM_PERM, copy_by_estimate
+from archive.link.primary import refresh_story_primary
 from archive.link.schema import (
     MINHASH_VERSION_KEY, STORY_KEYS, STORY_RULE_VERSION, STORY_RULE_VERSION_KEY, key_words,
 )
@@ -209,6 +210,7 @@ def refresh_story(db: Database, story_id: int) -> None:
         "UPDATE stories SET title = ?, first_seen = ?, last_seen = ?, size = ?, sources = ?, mfa = ? WHERE id = ?",
         [*story_summary(rows), story_id],
     )
+    refresh_story_primary(db, story_id)
 
 
 def story_summary(rows: list[tuple]) -> tuple:

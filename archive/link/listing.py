@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from archive.link.primary import story_primaries
 from archive.store import Database
 
 
 def list_stories(db: Database, *, since: date | None = None, until: date | None = None, all_stories: bool = False) -> list[dict]:
-    """Stories matching the filters with their member articles (earliest first).
+    """Stories matching the filters with their member articles (the ministry's own document
+    first, then earliest first) and their `primary` source (archive.link.primary).
 
     `since`: last seen on or after that day; `until`: first seen on or before it; without
     `all_stories`, only stories that contain ministry news.
@@ -44,6 +46,11 @@ def list_stories(db: Database, *, since: date | None = None, until: date | None 
         ]
         stories.append({"id": story_id, "title": title, "first_seen": first_seen, "last_seen": last_seen,
                         "size": size, "sources": json.loads(sources), "articles": articles})
+    primaries = story_primaries(db, [s["id"] for s in stories])
+    for story in stories:
+        story["primary"] = primaries.get(story["id"])
+        if story["primary"]:
+            story["articles"].sort(key=lambda a: a["id"] != story["primary"]["id"])  # stable: the rest keep their order
     return stories
 
 

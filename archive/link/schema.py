@@ -98,3 +98,35 @@ def add_date_evidence(db: Database) -> None:
     set_fts_merge(db, STORY_KEYS)
     if db.execute("SELECT 1 FROM dedup_docs LIMIT 1").fetchone() is None:
         db.set_meta(STORY_RULE_VERSION_KEY, STORY_RULE_VERSION)  # nothing grouped yet
+
+
+_PRIMARY_TABLES = (
+    # The ministry's own publications (articles of an `official` source), by hour.
+    """CREATE TABLE IF NOT EXISTS primary_docs (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        hour INTEGER NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS primary_docs_hour ON primary_docs(hour)",
+    # Press articles that name the ministry as a source, with their term counts (JSON), by hour.
+    """CREATE TABLE IF NOT EXISTS press_cues (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        hour INTEGER NOT NULL, terms TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS press_cues_hour ON press_cues(hour)",
+    # Each press article's primary source: the document and the part of it the article reports.
+    """CREATE TABLE IF NOT EXISTS primary_links (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        primary_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        part INTEGER, start INTEGER, [end] INTEGER, score REAL NOT NULL, evidence TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS primary_links_primary ON primary_links(primary_id)",
+)
+
+
+def add_primary_sources(db: Database) -> None:
+    """Migration step (schema 12): primary sources: `stories.primary_article_id`, the ministry's
+    documents, the press articles that name it, and each press article's primary link."""
+    if "primary_article_id" not in db.columns("stories"):
+        db.execute("ALTER TABLE stories ADD COLUMN primary_article_id INTEGER")
+    for statement in _PRIMARY_TABLES:
+        db.execute(statement)

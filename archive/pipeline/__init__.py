@@ -22,6 +22,7 @@ from archive.extract import extract_article
 from archive.fetch.frontier import PERMANENT_FAILURES
 from archive.link.docs import Doc
 from archive.link.linking import article_features, link
+from archive.link.primary import link_primary
 from archive.models import Article, ExtractionFailure, FetchedPage
 from archive.profile import GENERIC
 from archive.search.index import index_pending
@@ -92,6 +93,7 @@ def prepare_page(page: FetchedPage, source: Source | None, *, for_writer: bool =
     if isinstance(result, ExtractionFailure):
         return PreparedPage(page, result)
     entry = page.feed_entry
+    result.official = bool(source and source.official)
     result.lastmod = (entry.lastmod if entry else None) or result.modified or result.published
     relevance = classify(result)
     if not (for_writer and result.fetched_at):
@@ -119,8 +121,9 @@ def store_prepared(db: Database, prepared: PreparedPage, raw_id: int, *, record_
 
 
 def add_article(db: Database, article: Article) -> AddResult:
-    """Store `article`, link it to its reprints and story, and index its word forms for
-    `mfa-archive search`, all in one transaction."""
+    """Store `article`, link it to its reprints, story and primary source (recording its quotes
+    with their verdicts), and index its word forms for `mfa-archive search`, all in one
+    transaction."""
     with transaction(db):
         return _add(db, article)
 
@@ -145,5 +148,6 @@ def _add(
     article_id, status = upsert_article(db, article, mfa=verdict.mfa, mfa_reasons=verdict.reasons)
     if status != "unchanged":
         link(db, article_id, features)
+        link_primary(db, article_id)
         index_pending(db, {article_id: lemmas} if lemmas else None)
     return AddResult(article_id, status)

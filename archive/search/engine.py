@@ -43,6 +43,10 @@ class Hit:
     score: float
     story_title: str | None = None
     outlets: list[str] = field(default_factory=list)
+    # With by_story: the story's primary source (the ministry's own publication), if it has one.
+    primary_url: str | None = None
+    primary_title: str | None = None
+    primary_source: str | None = None
 
     @property
     def snippet(self) -> str:
@@ -171,10 +175,22 @@ def search(
         for r, match in rows
     ]
     if by_story:
-        outlets = _outlets(db, [h.story_id for h in hits if h.story_id is not None])
+        story_ids = [h.story_id for h in hits if h.story_id is not None]
+        outlets = _outlets(db, story_ids)
+        primaries = _primaries(db, story_ids)
         for hit in hits:
             hit.outlets = outlets.get(hit.story_id, [hit.source]) if hit.story_id is not None else [hit.source]
+            if hit.story_id in primaries:
+                hit.primary_url, hit.primary_title, hit.primary_source = primaries[hit.story_id]
+                hit.outlets = [hit.primary_source, *(o for o in hit.outlets if o != hit.primary_source)]
     return hits
+
+
+def _primaries(db: Database, story_ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """story id -> (url, title, source) of its primary source, for stories that have one."""
+    from archive.link.primary import story_primaries
+
+    return {sid: (p["url"], p["title"], p["source"]) for sid, p in story_primaries(db, story_ids).items()}
 
 
 def count_matches(db: Database, query: str, *, filters: ArticleFilter = ArticleFilter(), by_story: bool = False,

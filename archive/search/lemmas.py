@@ -15,6 +15,7 @@ import weakref
 import pymorphy3
 
 from archive.search.schema import KEYS_TABLE
+from archive.textnorm import morph as shared_morph
 from archive.store import Database, transaction
 
 # Every word form already lemmatized, with its key. pymorphy3 needs 30-200 us a new form (the
@@ -28,9 +29,8 @@ KEYS_VERSION_KEY = "morph_keys_version"
 TOKEN = re.compile(r"\w+")
 
 
-@functools.cache
 def morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
+    return shared_morph()
 
 
 def fold(word: str) -> str:

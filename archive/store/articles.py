@@ -13,6 +13,7 @@ import json
 from archive.dates import utc_now
 from archive.models import Article, ExtractionFailure
 from archive.store.database import Database
+from archive.store.parts import save_parts
 
 FTS_COLUMNS = ["title", "lead", "text"]
 # How the FTS5 indexes merge their segments. A crawl commits one article at a time, and
@@ -56,7 +57,11 @@ ARTICLE_COLUMNS = {
     "mfa_reason": str,
     "reprint_of": int,
     "story_id": int,
+    "doc_type": str,
+    "official": int,
 }
+# Added by schema 7 (document kinds and the ministry's own publications).
+DOCUMENT_COLUMNS = ("doc_type", "official")
 # Columns a new version of an article replaces; identity and links stay.
 _CONTENT_COLUMNS = [c for c in ARTICLE_COLUMNS if c not in ("id", "url", "reprint_of", "story_id")]
 # What makes a re-fetched or re-extracted article a new version (not when or how it was fetched).
@@ -121,8 +126,22 @@ def create_tables(db: Database) -> None:
         utils["meta"].create({"key": str, "value": str}, pk="key")
 
 
+def add_document_columns(db: Database) -> None:
+    """Migration step (schema 7): `doc_type` and `official` on articles and their versions."""
+    import sqlite_utils  # only when an archive is upgraded
+
+    utils = sqlite_utils.Database(db.conn)
+    for table in ("articles", "article_versions"):
+        existing = set(db.columns(table))
+        for name in DOCUMENT_COLUMNS:
+            if name not in existing:
+                utils[table].add_column(name, ARTICLE_COLUMNS[name])
+
+
 def _article_row(article: Article, mfa: bool, mfa_reasons: list[str], now: str) -> dict:
     row = article.as_dict()
+    del row["parts"]
+    row["official"] = int(article.official)
     row["authors"] = json.dumps(article.authors, ensure_ascii=False)
     row["tags"] = json.dumps(article.tags, ensure_ascii=False)
     row["word_count"] = article.word_count
@@ -147,7 +166,9 @@ def upsert_article(db: Database, article: Article, *, mfa: bool, mfa_reasons: li
         f"SELECT id, {', '.join(_CONTENT_COLUMNS)} FROM articles WHERE url = ?", [article.url]
     ).fetchone()
     if existing is None:
-        return db.insert("articles", row), "new"
+        article_id = db.insert("articles", row)
+        save_parts(db, article_id, article.parts, new=True)
+        return article_id, "new"
     article_id, *old_values = existing
     old = dict(zip(_CONTENT_COLUMNS, old_values))
     if all(old[c] == row[c] for c in _COMPARED_COLUMNS):
@@ -156,10 +177,12 @@ def upsert_article(db: Database, article: Article, *, mfa: bool, mfa_reasons: li
             "extractor_version = coalesce(?, extractor_version) WHERE id = ?",
             [row["lastmod"], row["fetched_at"], row["extractor_version"], article_id],
         )
+        save_parts(db, article_id, article.parts, new=False)
         return article_id, "unchanged"
     db.insert("article_versions", {"article_id": article_id, "replaced_at": now, **old})
     assignments = ", ".join(f"{c} = ?" for c in _CONTENT_COLUMNS)
     db.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [row[c] for c in _CONTENT_COLUMNS] + [article_id])
+    save_parts(db, article_id, article.parts, new=False)
     return article_id, "updated"
 
 

@@ -20,8 +20,9 @@ from twisted.python.failure import Failure
 from archive.config import Source
 from archive.dates import parse_datetime, utc_now
 from archive.discover.feeds import parse_feed, parse_sitemap
-from archive.discover.urls import is_article_url, normalize_url, same_site
+from archive.discover.urls import is_article_url, same_site, source_url
 from archive.errors import BadURL, FeedError
+from archive.extract.pagekind import antibot_page
 from archive.fetch.frontier import CrawlState
 from archive.fetch.report import CrawlReport
 from archive.models import FeedEntry, FetchedPage
@@ -36,6 +37,8 @@ PRIORITY_SITEMAP = 20
 PRIORITY_SECTION = 10
 PRIORITY_ARTICLE = 0
 MAX_SECTION_LINKS = 5000
+# A listing answered with an anti-bot page: the site is unavailable to us; never worked around.
+ANTIBOT_LISTING = "anti-bot page"
 
 
 def _newer(lastmod: str | None, since) -> bool:
@@ -156,12 +159,16 @@ class ArchiveSpider(Spider):
         try:
             entries = parse_feed(response.body)
         except FeedError as exc:
-            self._listing_error(source.name, "feed", response.url, exc.reason, str(exc))
+            marker = antibot_page(response.body, source.profile_at(utc_now()))
+            if marker:
+                self._listing_error(source.name, "feed", response.url, ANTIBOT_LISTING, f"marker {marker!r}")
+            else:
+                self._listing_error(source.name, "feed", response.url, exc.reason, str(exc))
             return
         for entry in entries:
             if entry.full_text:
                 try:
-                    self.full_texts[normalize_url(entry.url, source.strip_params)] = entry.full_text
+                    self.full_texts[source_url(entry.url, source)] = entry.full_text
                 except BadURL:
                     pass
             yield from self._consider(source, entry)
@@ -205,6 +212,10 @@ class ArchiveSpider(Spider):
         source = self._listing_ok(response)
         if source is None:
             return
+        marker = antibot_page(response.body, source.profile_at(utc_now()))
+        if marker:
+            self._listing_error(source.name, "section", response.url, ANTIBOT_LISTING, f"marker {marker!r}")
+            return
         # Limited inside XPath: a page of 100,000 links then costs 5,000 selectors, not 100,000.
         for href in response.xpath("(//a/@href)[position() <= $limit]", limit=MAX_SECTION_LINKS).getall():
             yield from self._consider(source, FeedEntry(url=response.urljoin(href)))
@@ -212,7 +223,7 @@ class ArchiveSpider(Spider):
     def _consider(self, source: Source, entry: FeedEntry):
         """Yield a request for `entry` unless it is not an article, already pending or archived."""
         try:
-            url = normalize_url(entry.url, source.strip_params)
+            url = source_url(entry.url, source)
         except BadURL:
             return
         if not is_article_url(url, source):

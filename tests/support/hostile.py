@@ -358,6 +358,8 @@ def add_hostile_resources(snapshot: SiteSnapshot) -> None:
     if snapshot.site == "tass":
         snapshot.resources["/robots.txt"] = Resource(BROKEN_ROBOTS, "text/plain", "robots")
         return
+    if snapshot.site != "newsru":  # the hostile cases live on news.ru (and TASS's robots.txt)
+        return
     base = snapshot.base
     port = urlsplit(base).port
     trap = f"http://{TRAP_HOST}:{port}"
@@ -443,7 +445,7 @@ def mirror_config(base_urls: dict[str, str], path: Path, *, hostile: bool = True
     from tests.support.mirrors import mirror_sources_text
 
     text = mirror_sources_text()
-    for name, host in (("tass", "tass.ru"), ("newsru", "news.ru")):
+    for name, host in (("tass", "tass.ru"), ("newsru", "news.ru"), ("midru", "mid.ru")):
         text = text.replace(f'base_url = "https://{host}"', f'base_url = "{base_urls[name]}"')
     text = text.replace("max_child_sitemaps = 2", f"max_child_sitemaps = {max_child_sitemaps}")
     if hostile:
