@@ -351,7 +351,7 @@ def test_the_by_story_card_describes_the_methods_really_used(archive_db, tmp_pat
     assert "Stories (reports of one event) are not found by MinHash" in body
     assert "cosine similarity of their weighted term vectors" in body
     assert "MinHash over word 5-shingles" in body and "Jaccard" in body and "containment" in body
-    assert "Each row is a story's original report" in body
+    assert "Each row is a story's primary source" in body
 
 
 def test_bom_starts_a_csv_only_when_asked(archive_db, tmp_path):

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--until", metavar="DATE", type=day("--until"), help="published on or before DATE (YYYY-MM-DD)")
     parser.add_argument("--source", metavar="NAME", help="only this source")
     parser.add_argument("--all", action="store_true", help="include articles that are not ministry news")
-    parser.add_argument("--by-story", action="store_true", help="one row per story (its original report)")
+    parser.add_argument("--by-story", action="store_true", help="one row per story (its primary source, else its original report)")
     parser.add_argument("--bom", action="store_true",
                         help="CSV only: start with a UTF-8 byte-order mark, so Excel reads the Cyrillic right")
     parser.set_defaults(func=run)

@@ -93,7 +93,7 @@ def _features(fmt: str, by_story: bool) -> list[dict]:
 
 def _linking_text(by_story: bool) -> str:
     """How reprints and stories were found, from the constants the link stage uses."""
-    from archive.link import docs, minhash, stories
+    from archive.link import minhash, stories
 
     reprints = (
         f"Reprints (near-identical copies) were found by MinHash over word {minhash.SHINGLE}-shingles "
@@ -101,21 +101,26 @@ def _linking_text(by_story: bool) -> str:
         f"estimated Jaccard similarity (at least {minhash.REPRINT_JACCARD}) or containment (at least "
         f"{minhash.REPRINT_CONTAINMENT}); `reprint_of` points at the earliest copy."
     )
+    rule = stories.RULE
     story_method = (
         f"Stories (reports of one event) are not found by MinHash: two articles published within "
-        f"{stories.WINDOW_HOURS} hours of each other report the same event when one reprints the other, "
-        f"when they share at least {stories.MIN_SHARED_QUOTES} word {stories.QUOTE_NGRAM}-grams inside "
+        f"{rule.window_hours} hours of each other report the same event when one reprints the other, "
+        f"when they share at least {rule.min_shared_quotes} word {stories.QUOTE_NGRAM}-grams inside "
         f"quotation marks, or when the cosine similarity of their weighted term vectors (stemmed words, stop "
-        f"words dropped, names and numbers weighted up) is at least {stories.COSINE_ALONE}, or "
-        f"{stories.COSINE_WITH_NAMES} when they name mostly the same people and places. Two articles of one "
-        f"source need a cosine similarity of at least {docs.SAME_SOURCE_COSINE} in any case, and so do a ministry "
-        f"and a non-ministry article (at least {docs.MIXED_RELEVANCE_COSINE}). A story is a connected group of "
-        f"such pairs."
+        f"words dropped, names and numbers weighted up) is at least {rule.cosine_alone}, or "
+        f"{rule.cosine_with_names} when they name mostly the same people and places; an article dated the "
+        f"next day (up to {rule.next_day_hours} hours later) needs a cosine of at least {rule.next_day_cosine}. "
+        f"Two articles of one source need a cosine similarity of at least {rule.same_source_cosine} in any case, "
+        f"and so do a ministry and a non-ministry article (at least {rule.mixed_relevance_cosine}). An article "
+        f"whose page gives no date joins a story as a copy of one of its articles, by its dateline's day, or "
+        f"by a cosine of at least {rule.undated_cosine} (`date_source` says which). A story is a connected "
+        f"group of such pairs."
     )
     if by_story:
         story_method += (
-            " Each row is a story's original report: not a reprint if the story has one, then the earliest "
-            "published; `story_size` and `story_sources` describe the whole story."
+            " Each row is a story's primary source (the ministry's own document) when the export holds it, "
+            "else its original report: not a reprint if the story has one, then the earliest published; "
+            "`story_size`, `story_sources` and `story_primary_id` describe the whole story."
         )
     return textwrap.fill(reprints, WIDTH) + "\n\n" + textwrap.fill(story_method, WIDTH)
 
@@ -174,7 +179,7 @@ def dataset_card(
 
 # Russian foreign-ministry news (mfa-archive export)
 
-{rows} rows ({'one per story: its original report' if by_story else 'one per article'}) in `{data.name}`, from
+{rows} rows ({'one per story: its primary source or original report' if by_story else 'one per article'}) in `{data.name}`, from
 {len(summary['sources'])} source{'' if len(summary['sources']) == 1 else 's'}, published {summary['first_published']} to {summary['last_published']};
 {scope}.
 {delta}

@@ -34,5 +34,6 @@ def arrow_type():
 
 
 def card_feature() -> dict:
-    """The quotes column as a dataset card's feature (a sequence of records)."""
-    return {"name": QUOTES_COLUMN, "sequence": {name: kind for name, kind in QUOTE_FIELDS}}
+    """The quotes column as a dataset card's feature: a list of records. `list`, not `sequence`,
+    which the loader reads as a record of lists."""
+    return {"name": QUOTES_COLUMN, "list": [{"name": name, "dtype": kind} for name, kind in QUOTE_FIELDS]}
