@@ -402,7 +402,7 @@ def kill_when(db: Path, warc: Path, articles: int, timeout: float = 180) -> list
     return workers
 
 
-@pytest.mark.crashes
+@pytest.mark.slow
 def test_a_killed_backfill_resumes_with_nothing_lost_or_stored_twice(big_warc, tmp_path):
     from archive.ops.check import find_problems
 
