@@ -130,7 +130,8 @@ def test_quotes_command(crawled):
     every = [json.loads(line) for line in run_cli("quotes", "--db", db, "--json").stdout.splitlines()]
     assert len(every) >= 40
     days = [q["published"] for q in every]
-    assert days == sorted(days, reverse=True), "newest first"
+    dated = [day for day in days if day]
+    assert days[: len(dated)] == dated == sorted(dated, reverse=True), "newest first, undated articles last"
     forms = [run_cli("quotes", "--db", db, "--speaker", name, "--json").stdout for name in ("Захарова", "Марии Захаровой", "М.В.Захаровой")]
     assert forms[0] == forms[1] == forms[2] and forms[0].count("\n") >= 10
     assert all(json.loads(line)["speaker"] == "Захарова" for line in forms[0].splitlines())
