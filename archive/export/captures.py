@@ -137,12 +137,3 @@ def revisits(db: Database, where: CaptureFilter) -> list[Capture]:
                 refers_at=fetched_at,
             ))
     return sorted(found.values(), key=lambda c: (c.fetched_at, c.url))
-
-
-def sources_of(db: Database, where: CaptureFilter) -> dict[str, int]:
-    """Raw pages per source among the selected ones (for the export's report)."""
-    condition, params = where.sql("r", "r.fetched_at")
-    return dict(db.execute(
-        f"SELECT coalesce(r.source, ''), count(*) FROM raw_pages r WHERE {condition} GROUP BY 1 ORDER BY 2 DESC",
-        params,
-    ).fetchall())
