@@ -33,18 +33,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="file to write (replaced atomically), or - for stdout, a FIFO or a character device")
     add_db(parser)
     parser.add_argument("--since", metavar="DATE|last", type=_since,
-                        help="published on or after DATE, or `last`: the next release of a release stream, "
-                             "the articles added since its previous release")
+                        help="published (warc: fetched) on or after DATE, or `last`: the next release of a "
+                             "release stream, the articles (warc: pages) added since its previous release")
     parser.add_argument("--stream", metavar="NAME",
                         help="with --since last: the release stream (default: default); each format, "
                              "--source, --all and --by-story has its own")
-    parser.add_argument("--until", metavar="DATE", type=day("--until"), help="published on or before DATE (YYYY-MM-DD)")
+    parser.add_argument("--until", metavar="DATE", type=day("--until"), help="published (warc: fetched) on or before DATE (YYYY-MM-DD)")
     parser.add_argument("--source", metavar="NAME", help="only this source")
     parser.add_argument("--all", action="store_true", help="include articles that are not ministry news")
     parser.add_argument("--by-story", action="store_true", help="one row per story (its primary source, else its original report)")
     parser.add_argument("--config", metavar="FILE",
-                        help="warc: the sources file whose crawl settings (User-Agent, politeness) the warcinfo "
-                             "record names (default: settings/sources.toml)")
+                        help="sources file (default: settings/sources.toml): the sources --source may name, and "
+                             "for warc the crawl settings (User-Agent, politeness) its warcinfo record names")
     parser.add_argument("--bom", action="store_true",
                         help="CSV only: start with a UTF-8 byte-order mark, so Excel reads the Cyrillic right")
     parser.set_defaults(func=run)
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         args.since = None
     db = open_archive(args.db, create=False)
     try:
-        filters = article_filter(args, db)
+        filters = article_filter(args, db, config_path=args.config)
         result = export(db, args.format, args.out, filters=filters, since_last=since_last, by_story=args.by_story,
                         stream=args.stream, bom=args.bom, config_path=args.config)
     finally:

@@ -206,7 +206,7 @@ def _warc(db: Database, target, filters: ArticleFilter, since_last: bool, stream
                 "whether its reader kept the release"
             )
         with target.open() as sink, _snapshot(db):
-            rows = _write_warc(db, sink, where, config, target.shown, "-")
+            rows, _ = _write_warc(db, sink, where, config, target.shown, "")  # no file name to give
         return ExportResult(target.shown, WARC, rows, written=True)
     index_at = index_path(target.path)  # refused here, before anything is written, if not ours
     release_stream = ReleaseStream(stream or DEFAULT_STREAM, WARC, filters.source, False, False) if since_last else None
@@ -222,14 +222,14 @@ def _warc(db: Database, target, filters: ArticleFilter, since_last: bool, stream
         if count_responses(db, where) == 0 and not revisits(db, where):
             return ExportResult(target.shown, WARC, 0, written=False, release=release)
         with target.open() as sink:
-            rows, entries = _write_warc(db, sink, where, config, target.path.name, target.path.name, index=True)
+            rows, entries = _write_warc(db, sink, where, config, target.path.name, target.path.name)
     write_index(index_at, target.path.name, cdxj(entries, target.path.name))
     record_export(db, target.path, WARC, False, rows, command, release)
     return ExportResult(target.shown, WARC, rows, written=True, release=release, index_path=index_at)
 
 
-def _write_warc(db: Database, sink, where: CaptureFilter, config, label: str, filename: str, *, index: bool = False):
-    """The WARC file's records on `sink`; how many captures (and the index entries if `index`)."""
+def _write_warc(db: Database, sink, where: CaptureFilter, config, label: str, filename: str):
+    """The WARC file's records on `sink`; how many captures, and their index entries."""
     from archive.store.rawpages import load_raw
 
     later = revisits(db, where)
@@ -239,7 +239,7 @@ def _write_warc(db: Database, sink, where: CaptureFilter, config, label: str, fi
             sink, itertools.chain(responses(db, where), later), lambda raw_id: load_raw(db, raw_id),
             filename=filename, info=warcinfo(config), user_agent=config.crawl.user_agent, tick=tick,
         )
-    return (total, entries) if index else total
+    return total, entries
 
 
 def _command(fmt: str, out: Path, options: dict) -> str:
