@@ -177,6 +177,12 @@ def test_every_record_reads_back_with_digests_that_check_out(crawled):
         assert request["headers"]["WARC-Concurrent-To"] == headers["WARC-Record-ID"]
         assert request["headers"]["WARC-Target-URI"] == headers["WARC-Target-URI"]
         assert request["headers"]["WARC-Date"] == headers["WARC-Date"]
+    # warcio's own checker agrees: every record's digests pass.
+    checker = Path(sys.executable).with_name("warcio")
+    if checker.exists():
+        checked = subprocess.run([str(checker), "check", "-v", str(out)], capture_output=True, text=True, timeout=120)
+        assert checked.returncode == 0, checked.stdout
+        assert checked.stdout.count("digest pass") == len(found) and "fail" not in checked.stdout
     fetched = dict(conn.execute("SELECT final_url, fetched_at FROM raw_pages"))
     for record in responses:
         at = fetched[record["headers"]["WARC-Target-URI"]]
@@ -278,6 +284,31 @@ def test_an_unchanged_refetch_is_a_revisit_only_if_it_is_the_latest(tmp_path):
     assert found[3]["headers"]["WARC-Target-URI"] == URL_A
     assert found[3]["headers"]["WARC-Date"] == "2026-04-20T08:00:00Z"
     assert found[3]["headers"]["WARC-Refers-To-Date"] == "2026-04-13T17:00:00Z"
+
+
+def test_an_ingested_capture_of_a_kept_body_is_a_revisit_at_its_own_url_and_time(small, tmp_path):
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    body = gzip.decompress(FIXTURE.with_suffix(".html.gz").read_bytes())
+    captured = tmp_path / "other.warc.gz"
+    captured_url = "http://www.tass.ru/mezhdunarodnaya-panorama/27414012?utm_source=x"  # URL_A, as captured
+    with open(captured, "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            captured_url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http,
+            warc_headers_dict={"WARC-Date": "2026-04-16T12:00:00Z"}))
+    result = cli("ingest", str(captured), "--db", str(small), "--update", "--jobs", "1")
+    assert result.returncode == 0 and "unchanged 1" in result.stdout, result.stdout + result.stderr
+    out = tmp_path / "after.warc.gz"
+    assert cli("export", "--format", "warc", "--out", str(out), "--db", str(small)).returncode == 0
+    revisits = [r["headers"] for r in records(out) if r["type"] == "revisit"]
+    # URL_A's latest fetch is now this capture: one revisit for it, with its URL as captured (not
+    # a second one from the article's fetch time). Its re-fetch of the 14th was overwritten.
+    assert [(r["WARC-Target-URI"], r["WARC-Date"]) for r in revisits] == [
+        (URL_B, "2026-04-15T09:30:00Z"), (captured_url, "2026-04-16T12:00:00Z")]
+    assert {r["WARC-Refers-To-Target-URI"] for r in revisits} == {URL_A}
 
 
 def test_headers_that_describe_other_bytes_are_kept_aside_and_marked(tmp_path):
