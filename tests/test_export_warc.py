@@ -396,3 +396,43 @@ def test_someone_elses_index_file_is_never_replaced(small, tmp_path):
     theirs.write_bytes(theirs.read_bytes().replace(b'"offset": "', b'"offset": "9', 1))  # a stale index of ours
     assert cli("export", "--format", "warc", "--out", str(out), "--db", str(small)).returncode == 0  # replaced
     assert b'"offset": "9' not in theirs.read_bytes()
+
+
+def test_a_fifo_gets_the_warc_stream_and_stays_a_fifo(small, tmp_path):
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe" / "pages.warc.gz"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    try:
+        result = cli("export", "--format", "warc", "--out", str(fifo), "--db", str(small))
+    finally:
+        if reader.is_alive() and not received:
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+        reader.join(10)
+    assert result.returncode == 0, result.stderr
+    copy = tmp_path / "copy.warc.gz"
+    copy.write_bytes(received[0])
+    assert [r["type"] for r in records(copy)][:3] == ["warcinfo", "response", "request"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in fifo.parent.iterdir()) == [fifo.name]  # no index, no temporary file
+
+
+def test_a_link_stays_a_link_and_the_index_goes_beside_the_file_it_names(small, tmp_path):
+    real = tmp_path / "store" / "pages.warc.gz"
+    real.parent.mkdir()
+    real.write_bytes(b"old")
+    link = tmp_path / "latest.warc.gz"
+    link.symlink_to(real)
+    result = cli("export", "--format", "warc", "--out", str(link), "--db", str(small))
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and records(real)[0]["type"] == "warcinfo"
+    assert (real.parent / "pages.warc.gz.cdxj").is_file() and not (tmp_path / "latest.warc.gz.cdxj").exists()
