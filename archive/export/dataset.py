@@ -1,4 +1,5 @@
-"""Export the archive as a clean, versioned dataset: JSON Lines, CSV or Parquet, with a card.
+"""Export the archive as a clean, versioned dataset: JSON Lines, CSV or Parquet, with a card;
+or its fetched pages as a WARC file with a CDXJ index (`--format warc`, below).
 
 `export()` puts the stages together: where the export goes (`targets`), which rows it holds
 (`rows`, and `releases` for `--since last`), how a format is written (`writers`), the dataset
@@ -9,25 +10,36 @@ A selection of 0 rows writes no file and no card (a stream still gets an empty f
 Hugging Face loader cannot load an empty split at all (datasets 5.2 raises `Instruction "train"
 corresponds to no data` for any empty Parquet file), and an empty release written over a file
 would destroy the delta it held.
+
+`--format warc` shares the targets, the release streams and the `exports` table, but its rows
+are fetched pages (archive.export.captures), not articles, and it gets no dataset card (a card
+describes columns; a WARC file describes itself in its warcinfo record). A file gets its CDXJ
+index beside it, `<file>.cdxj`, written once the WARC file is in place; a stream gets none.
 """
 
 from __future__ import annotations
 
+import itertools
 import sys
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from archive.errors import ExportError
+from archive.export.captures import CaptureFilter, count_responses, responses, revisits
 from archive.export.card import CARD_NAME, card_path, dataset_card, write_card
+from archive.export.index import index_path, write_index
 from archive.export.releases import DEFAULT_STREAM, Release, ReleaseStream, plan_release, record_export
 from archive.export.rows import SCHEMA_VERSION, count_rows, record_batches, summary
 from archive.export.targets import AtomicFile, Stream, remove_leftover_temporaries, resolve_target
+from archive.export.warc import cdxj, warcinfo, write_warc
 from archive.export.writers import FORMATS, WRITERS, Layout
 from archive.store import Database
 from archive.store.filters import ArticleFilter
 
+WARC = "warc"
+ALL_FORMATS = (*FORMATS, WARC)
 PROGRESS_MIN_ROWS = 20_000  # smaller exports finish before a progress bar would help
 
 
@@ -41,6 +53,7 @@ class ExportResult:
     card_beside_readme: bool = False  # the card took its own name: README.md there is not ours
     release: Release | None = None
     schema_version: int = SCHEMA_VERSION
+    index_path: Path | None = None  # WARC: the CDXJ index written beside the file
 
 
 def export(
@@ -53,16 +66,23 @@ def export(
     by_story: bool = False,
     stream: str | None = None,
     bom: bool = False,
+    config_path: str | Path | None = None,
 ) -> ExportResult:
     """Write the selected articles to `out` (a file, `-` for stdout, a FIFO or a character
     device) in `fmt`; a file gets a dataset card beside it.
 
     `since_last` makes the export the next release of a release stream (`stream`, default
     "default"; see archive.export.releases). Raises ExportError for an unknown format, an
-    option that does not fit, or a target the tool will not write.
+    option that does not fit, or a target the tool will not write. `config_path`: the sources
+    file whose crawl settings a WARC file's warcinfo record names (default: the default one).
     """
-    if fmt not in FORMATS:
-        raise ExportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    if fmt not in ALL_FORMATS:
+        raise ExportError(f"unknown format {fmt!r}: choose one of {', '.join(ALL_FORMATS)}")
+    if fmt == WARC:
+        if by_story:
+            raise ExportError("--by-story is for article formats: a WARC file holds fetched pages, not stories")
+        if filters.all_articles:
+            raise ExportError("--all is for article formats: a WARC file holds every fetched page already")
     if bom and fmt != "csv":
         raise ExportError(f"--bom is for --format csv only: {fmt} readers expect UTF-8 without a byte-order mark")
     if stream is not None and not since_last:
@@ -70,6 +90,8 @@ def export(
     if since_last and filters.until:
         raise ExportError("--until cannot be used with --since last: the articles it leaves out would never be released")
     target = resolve_target(out)
+    if fmt == WARC:
+        return _warc(db, target, filters, since_last, stream, config_path)
     layout = Layout(by_story=by_story, bom=bom)
     where, params = filters.sql()
     if isinstance(target, Stream):
@@ -168,6 +190,56 @@ def _snapshot(db: Database) -> Iterator[None]:
         yield
     finally:
         db.conn.rollback()  # nothing was written: only ends the read transaction
+
+
+def _warc(db: Database, target, filters: ArticleFilter, since_last: bool, stream: str | None,
+          config_path) -> ExportResult:
+    """`--format warc`: the fetched pages, to a file (with its CDXJ index) or a stream."""
+    from archive.config import load_config
+
+    config = load_config(config_path)  # a bad sources file is refused before anything is written
+    where = CaptureFilter(source=filters.source, since=filters.since, until=filters.until)
+    if isinstance(target, Stream):
+        if since_last:
+            raise ExportError(
+                f"--since last writes releases to files: {target.shown} is a stream, and nothing can tell "
+                "whether its reader kept the release"
+            )
+        with target.open() as sink, _snapshot(db):
+            rows, _ = _write_warc(db, sink, where, config, target.shown, "")  # no file name to give
+        return ExportResult(target.shown, WARC, rows, written=True)
+    index_at = index_path(target.path)  # refused here, before anything is written, if not ours
+    release_stream = ReleaseStream(stream or DEFAULT_STREAM, WARC, filters.source, False, False) if since_last else None
+    options = {"since": "last" if since_last else filters.since, "stream": stream, "until": filters.until,
+               "source": filters.source}
+    command = _command(WARC, target.path, options)
+    remove_leftover_temporaries(target.path.parent)
+    with _snapshot(db):
+        release = None
+        if release_stream:
+            release = plan_release(db, release_stream, target.path)
+            where = replace(where, raw_ids=(release.from_id, release.to_id))
+        if count_responses(db, where) == 0 and not revisits(db, where):
+            return ExportResult(target.shown, WARC, 0, written=False, release=release)
+        with target.open() as sink:
+            rows, entries = _write_warc(db, sink, where, config, target.path.name, target.path.name)
+    write_index(index_at, target.path.name, cdxj(entries, target.path.name))
+    record_export(db, target.path, WARC, False, rows, command, release)
+    return ExportResult(target.shown, WARC, rows, written=True, release=release, index_path=index_at)
+
+
+def _write_warc(db: Database, sink, where: CaptureFilter, config, label: str, filename: str):
+    """The WARC file's records on `sink`; how many captures, and their index entries."""
+    from archive.store.rawpages import load_raw
+
+    later = revisits(db, where)
+    total = count_responses(db, where) + len(later)
+    with _progress(total, f"exporting {label}") as tick:
+        entries = write_warc(
+            sink, itertools.chain(responses(db, where), later), lambda raw_id: load_raw(db, raw_id),
+            filename=filename, info=warcinfo(config), user_agent=config.crawl.user_agent, tick=tick,
+        )
+    return total, entries
 
 
 def _command(fmt: str, out: Path, options: dict) -> str:

@@ -16,6 +16,9 @@ made again by the next run. A release never destroys an earlier delta:
 
 Exports recorded before schema 7 have no stream and are ignored: the first release of a stream
 holds every matching article.
+
+A WARC stream (`--format warc`) counts raw pages instead of articles: its ids are `raw_pages`
+ids, as a WARC export's rows are fetched pages (archive.export.captures).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from archive.export.rows import SCHEMA_VERSION
 from archive.store import Database, transaction
 
 DEFAULT_STREAM = "default"
+_ID_TABLES = {"warc": "raw_pages"}  # the table whose ids a format's releases cover (else articles)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -63,7 +67,7 @@ class ReleaseStream:
 
 @dataclass(frozen=True)
 class Release:
-    """The article ids one release covers: from_id < id <= to_id."""
+    """The article ids (raw page ids for WARC) one release covers: from_id < id <= to_id."""
 
     stream: ReleaseStream
     from_id: int
@@ -84,7 +88,8 @@ def plan_release(db: Database, stream: ReleaseStream, path: Path) -> Release:
     ).fetchone()
     if here is not None and here[0] < watermark and path.exists():
         from_id, keeps_earlier = here[0], True
-    (to_id,) = db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()
+    table = _ID_TABLES.get(stream.format, "articles")
+    (to_id,) = db.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()
     return Release(stream, from_id, max(to_id, watermark), keeps_earlier)
 
 
