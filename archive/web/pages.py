@@ -137,25 +137,29 @@ class Span:
 
 
 def _nested(spans: list[Span], length: int) -> list[Span]:
-    """The spans that can be elements: inside the text, and each either apart from or inside
-    those before it. One that overlaps another only in part keeps its attributes (its id) on an
-    empty element at its start, so a link to it still lands there."""
+    """The spans as elements can hold them: clipped to the text, empty ones left out, and each
+    that crosses the edge of one before it (in the given order: the first ones whole) cut there
+    into pieces that nest; the first piece keeps every attribute, the others all but the id.
+    Sorted by start, the longest first, as they open."""
     kept: list[Span] = []
-    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+    for span in spans:
         start, end = max(0, min(span.start, length)), max(0, min(span.end, length))
-        if end < start:
+        if end <= start:
             continue
-        if any(k.start < start < k.end < end or (k.start == start and k.end < end) for k in kept):
-            end = start
-        kept.append(Span(start, end, span.tag, span.attrs))
-    return kept
+        cuts = sorted({edge for k in kept for edge in (k.start, k.end) if start < edge < end
+                       and k.start < end and start < k.end and not (k.start <= start and end <= k.end)})
+        edges = [start, *cuts, end]
+        rest = tuple((name, value) for name, value in span.attrs if name != "id")
+        kept.extend(Span(a, b, span.tag, span.attrs if i == 0 else rest) for i, (a, b) in enumerate(zip(edges, edges[1:])))
+    return sorted(kept, key=lambda s: (s.start, -s.end))
 
 
 def marked_paragraphs(text: str | None, spans: list[Span]) -> list[Markup]:
     """An article body as paragraphs of safe HTML (as `paragraphs` splits and spaces them),
-    with each span of the text wrapped in its element: a span over a paragraph break is
-    wrapped in each paragraph it touches, its attributes on the first piece only (ids stay
-    unique). Everything else is escaped."""
+    with each span of the text wrapped in its element (see `_nested` for spans that overlap:
+    the first of them is whole): a span over a paragraph break is
+    wrapped in each paragraph it touches, its id on the first piece only (ids stay unique).
+    Everything else is escaped."""
     text = text or ""
     kept = _nested(spans, len(text))
     blocks, previous = [], 0
@@ -170,13 +174,14 @@ def marked_paragraphs(text: str | None, spans: list[Span]) -> list[Markup]:
 def _marked_block(text: str, block: tuple[int, int], spans: list[Span], started: set[int]) -> Markup:
     """One paragraph `block` of `text` with its whitespace runs as single spaces and the parts
     of `spans` within it as elements (`started`: the spans already begun, whose further pieces
-    carry no attributes)."""
+    carry no id)."""
     first, last = block
     opens: dict[int, list[Span]] = {}
     for number, span in enumerate(spans):
         if span.end < first or span.start > last or (span.start < first and span.end == first):
             continue
-        at, attrs = max(span.start, first), () if number in started else span.attrs
+        at = max(span.start, first)
+        attrs = tuple((k, v) for k, v in span.attrs if k != "id") if number in started else span.attrs
         started.add(number)
         opens.setdefault(at, []).append(Span(at, min(span.end, last), span.tag, attrs))
     out: list[str] = []
@@ -304,15 +309,15 @@ def quote_view(number: int, quote: dict) -> dict:
     """One quote of an article: its verdict, what it changes, and where its passage is."""
     label, key = VERDICTS.get(quote["verdict"], VERDICTS[None])
     issue = ISSUES.get(quote["issue"], quote["issue"]) if quote["issue"] else None
-    anchor = (f"m-{quote['match_start']}-{quote['match_end']}"
-              if quote["primary_id"] is not None and quote["match_start"] is not None and quote["match_end"] is not None
-              and quote["match_end"] > quote["match_start"] else None)
+    passage = (f"{quote['match_start']}-{quote['match_end']}"
+               if quote["primary_id"] is not None and quote["match_start"] is not None and quote["match_end"] is not None
+               and quote["match_end"] > quote["match_start"] else None)
     summary = label + (f": {issue}" if issue else "") + (f" ({quote['issue_detail']})" if quote["issue_detail"] else "")
     return {
         "number": number, "id": f"quote-{number}", "quote": quote["quote"], "kind": quote["kind"],
         "speaker": quote["speaker"], "verdict": label, "class": f"verdict-{key}", "issue": issue,
         "issue_detail": quote["issue_detail"], "score": quote["score"], "summary": summary,
-        "primary_id": quote["primary_id"], "anchor": anchor, "position": quote["position"], "end": quote["end"],
+        "primary_id": quote["primary_id"], "passage": passage, "position": quote["position"], "end": quote["end"],
     }
 
 
@@ -341,8 +346,12 @@ def _passage_span(passage: dict) -> Span:
                 (("class", "passage"), ("id", passage["id"]), ("title", f"quoted by {quoters}")))
 
 
-def article_page(db: Database, article_id: int) -> dict | None:
-    """Everything the article page shows, or None when there is no such article."""
+def article_page(db: Database, article_id: int, passage: tuple[int, int] | None = None) -> dict | None:
+    """Everything the article page shows, or None when there is no such article.
+
+    `passage` (start, end): the quoted passage a link asks for, marked whole whatever other
+    quoted passages it overlaps (those are cut around it).
+    """
     article = read_article(db, article_id)
     if article is None:
         return None
@@ -358,7 +367,8 @@ def article_page(db: Database, article_id: int) -> dict | None:
     ]
     quotes = [quote_view(n, q) for n, q in enumerate(article_quotes(db, article_id), 1)]
     passages = passages_view(quoted_passages(db, article_id))
-    spans = [_quote_span(q) for q in quotes] + [_passage_span(p) for p in passages]
+    passages_first = sorted(passages, key=lambda p: (p["start"], p["end"]) != passage)  # stable: text order
+    spans = [_quote_span(q) for q in quotes] + [_passage_span(p) for p in passages_first]
     versions = [
         {**version, "replaced_at": moscow_display(version["replaced_at"]), "published": moscow_display(version["published"]),
          "paragraphs": paragraphs(version["text"])}
