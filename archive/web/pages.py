@@ -186,16 +186,18 @@ def _marked_block(text: str, block: tuple[int, int], spans: list[Span], started:
         opens.setdefault(at, []).append(Span(at, min(span.end, last), span.tag, attrs))
     out: list[str] = []
     stack: list[Span] = []
+    waiting: list[str] = []  # elements opened in a run of spaces: written after its one space
     written, space = False, False
     for index in range(first, last + 1):
         while stack and stack[-1].end == index:
+            out.extend(waiting)
+            waiting.clear()
             out.append(stack.pop().close())
         for span in opens.get(index, []):  # outer spans first (sorted by start, then longest)
-            if space:
-                out.append(" ")
-                space = False
-            out.append(span.open())
+            (waiting if space else out).append(span.open())
             if span.end == index:
+                out.extend(waiting)
+                waiting.clear()
                 out.append(span.close())
             else:
                 stack.append(span)
@@ -208,8 +210,11 @@ def _marked_block(text: str, block: tuple[int, int], spans: list[Span], started:
         if space:
             out.append(" ")
             space = False
+        out.extend(waiting)
+        waiting.clear()
         out.append(html.escape(char, quote=False))
         written = True
+    out.extend(waiting)
     out.extend(span.close() for span in reversed(stack))
     return Markup("".join(out))
 
