@@ -71,14 +71,19 @@ def _members(db: Database, story_ids: list[int]) -> dict[int, list[dict]]:
     return members
 
 
-def _story(row: tuple, articles: list[dict]) -> dict:
+def _story(row: tuple, articles: list[dict], primary: dict | None) -> dict:
+    """A story for the web pages: its `primary` source (or None) and its members, the primary
+    source first when it is one of them (as `list_stories` orders them)."""
     story_id, title, first_seen, last_seen, size, sources, mfa = row
+    if primary:
+        articles = sorted(articles, key=lambda a: a["id"] != primary["id"])  # stable: the rest keep their order
     return {"id": story_id, "title": title, "first_seen": first_seen, "last_seen": last_seen, "size": size,
-            "sources": json.loads(sources), "mfa_articles": mfa, "articles": articles}
+            "sources": json.loads(sources), "mfa_articles": mfa, "articles": articles, "primary": primary}
 
 
 def story_page(db: Database, *, all_stories: bool = False, limit: int = 30, offset: int = 0) -> tuple[list[dict], int]:
-    """One page of stories, last seen newest first, with their members; and how many there are.
+    """One page of stories, last seen newest first, with their members (the primary source
+    first) and `primary` source; and how many there are.
 
     Without `all_stories`, only stories that contain ministry news.
     """
@@ -90,14 +95,33 @@ def story_page(db: Database, *, all_stories: bool = False, limit: int = 30, offs
         [limit, offset],
     ).fetchall()
     members = _members(db, [row[0] for row in rows])
-    return [_story(row, members[row[0]]) for row in rows], total
+    primaries = story_primaries(db, [row[0] for row in rows])
+    return [_story(row, members[row[0]], primaries.get(row[0])) for row in rows], total
 
 
 def get_story(db: Database, story_id: int) -> dict | None:
-    """One story with its members (earliest first), or None when there is no such story."""
+    """One story with its members (its primary source first, then earliest first) and its
+    `primary` source, or None when there is no such story."""
     row = db.execute(
         "SELECT id, title, first_seen, last_seen, size, sources, mfa FROM stories WHERE id = ?", [story_id]
     ).fetchone()
     if row is None:
         return None
-    return _story(row, _members(db, [story_id])[story_id])
+    return _story(row, _members(db, [story_id])[story_id], story_primaries(db, [story_id]).get(story_id))
+
+
+def primary_link(db: Database, article_id: int) -> dict | None:
+    """A press article's primary source (`primary_links`): the ministry's document and, for a
+    document with parts, the heading of the part the article reports; None when it has none."""
+    if "primary_links" not in db.table_names():  # an archive from before schema 12
+        return None
+    row = db.execute(
+        """SELECT p.id, p.url, p.source, p.title, p.published, l.part, l.evidence,
+                  (SELECT heading FROM article_parts h WHERE h.article_id = l.primary_id AND h.part = l.part
+                   AND h.heading IS NOT NULL ORDER BY h.n LIMIT 1)
+           FROM primary_links l JOIN articles p ON p.id = l.primary_id WHERE l.article_id = ?""",
+        [article_id],
+    ).fetchone()
+    if row is None:
+        return None
+    return dict(zip(("id", "url", "source", "title", "published", "part", "evidence", "heading"), row))

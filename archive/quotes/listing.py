@@ -76,3 +76,32 @@ def quotes_of(db: Database, article_ids: list[int]) -> dict[int, list[dict]]:
             ("position", "end", "quote", "kind", "speaker", "verdict", "score", "issue", "issue_detail", "primary_url",
              "match_start", "match_end"), values)))
     return found
+
+
+def article_quotes(db: Database, article_id: int) -> list[dict]:
+    """One article's quotes in text order, with where each was checked (`primary_id` and the
+    matched passage `match_start`..`match_end` of its text), for the article page."""
+    if "quotes" not in db.table_names():
+        return []
+    fields = ("position", "end", "quote", "kind", "speaker", "primary_id", "verdict", "score", "match_start",
+              "match_end", "issue", "issue_detail")
+    return [dict(zip(fields, row)) for row in db.execute(
+        """SELECT position, [end], quote, kind, speaker, primary_id, verdict, score, match_start, match_end, issue,
+                  issue_detail FROM quotes WHERE article_id = ? ORDER BY position""",
+        [article_id],
+    )]
+
+
+def quoted_passages(db: Database, primary_id: int) -> list[dict]:
+    """The passages of a primary document that the press quotes: each quote checked against it
+    with a matched span, with the quoting article, in the document's text order."""
+    if "quotes" not in db.table_names():
+        return []
+    fields = ("match_start", "match_end", "verdict", "issue", "article_id", "source", "title", "position")
+    return [dict(zip(fields, row)) for row in db.execute(
+        """SELECT q.match_start, q.match_end, q.verdict, q.issue, a.id, a.source, a.title, q.position
+           FROM quotes q JOIN articles a ON a.id = q.article_id
+           WHERE q.primary_id = ? AND q.match_start IS NOT NULL AND q.match_end > q.match_start
+           ORDER BY q.match_start, q.match_end DESC, a.id, q.position""",
+        [primary_id],
+    )]

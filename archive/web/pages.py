@@ -20,7 +20,8 @@ from markupsafe import Markup
 
 from archive.dates import moscow_display, parse_day
 from archive.errors import QueryError
-from archive.link.listing import get_story, story_page
+from archive.link.listing import get_story, primary_link, story_page
+from archive.quotes.listing import article_quotes, quoted_passages
 from archive.search.engine import Hit, count_matches, search
 from archive.search.snippets import HIGHLIGHT
 from archive.search.watches import Watch, list_watches
@@ -34,6 +35,14 @@ STORIES_PER_PAGE = 30
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 # How each kind of rule in settings/relevance.toml reads on an article page.
+# How a quote's verdict against its primary text reads, and its CSS class (verdict-KEY);
+# None: not checked (no primary text, or a speaker whose words it cannot hold).
+VERDICTS = {"verbatim": ("verbatim", "verbatim"), "near": ("near", "near"), "not_found": ("not found", "not-found"),
+            None: ("unchecked", "unchecked")}
+# What a quote changes of its passage (quotes.issue), as a reader reads it.
+ISSUES = {"negation": "negation changed", "number": "number changed", "name": "name changed",
+          "speaker": "another speaker"}
+
 REASON_KINDS = {
     "person": "names a ministry official",
     "body": "names the ministry or one of its missions",
@@ -109,6 +118,107 @@ def paragraphs(text: str | None) -> list[str]:
     return [" ".join(part.split()) for part in _PARAGRAPH_BREAK.split(text or "") if part.strip()]
 
 
+@dataclass(frozen=True)
+class Span:
+    """A stretch `start`..`end` of an article's text (character offsets) to wrap in an element:
+    `tag` with `attrs` (plain strings, escaped when written)."""
+
+    start: int
+    end: int
+    tag: str
+    attrs: tuple[tuple[str, str], ...] = ()
+
+    def open(self) -> str:
+        attrs = "".join(f' {name}="{html.escape(value, quote=True)}"' for name, value in self.attrs)
+        return f"<{self.tag}{attrs}>"
+
+    def close(self) -> str:
+        return f"</{self.tag}>"
+
+
+def _nested(spans: list[Span], length: int) -> list[Span]:
+    """The spans as elements can hold them: clipped to the text, empty ones left out, and each
+    that crosses the edge of one before it (in the given order: the first ones whole) cut there
+    into pieces that nest; the first piece keeps every attribute, the others all but the id.
+    Sorted by start, the longest first, as they open."""
+    kept: list[Span] = []
+    for span in spans:
+        start, end = max(0, min(span.start, length)), max(0, min(span.end, length))
+        if end <= start:
+            continue
+        cuts = sorted({edge for k in kept for edge in (k.start, k.end) if start < edge < end
+                       and k.start < end and start < k.end and not (k.start <= start and end <= k.end)})
+        edges = [start, *cuts, end]
+        rest = tuple((name, value) for name, value in span.attrs if name != "id")
+        kept.extend(Span(a, b, span.tag, span.attrs if i == 0 else rest) for i, (a, b) in enumerate(zip(edges, edges[1:])))
+    return sorted(kept, key=lambda s: (s.start, -s.end))
+
+
+def marked_paragraphs(text: str | None, spans: list[Span]) -> list[Markup]:
+    """An article body as paragraphs of safe HTML (as `paragraphs` splits and spaces them),
+    with each span of the text wrapped in its element (see `_nested` for spans that overlap:
+    the first of them is whole): a span over a paragraph break is
+    wrapped in each paragraph it touches, its id on the first piece only (ids stay unique).
+    Everything else is escaped."""
+    text = text or ""
+    kept = _nested(spans, len(text))
+    blocks, previous = [], 0
+    for match in _PARAGRAPH_BREAK.finditer(text):
+        blocks.append((previous, match.start()))
+        previous = match.end()
+    blocks.append((previous, len(text)))
+    started: set[int] = set()
+    return [_marked_block(text, block, kept, started) for block in blocks if text[block[0]:block[1]].strip()]
+
+
+def _marked_block(text: str, block: tuple[int, int], spans: list[Span], started: set[int]) -> Markup:
+    """One paragraph `block` of `text` with its whitespace runs as single spaces and the parts
+    of `spans` within it as elements (`started`: the spans already begun, whose further pieces
+    carry no id)."""
+    first, last = block
+    opens: dict[int, list[Span]] = {}
+    for number, span in enumerate(spans):
+        if span.end < first or span.start > last or (span.start < first and span.end == first):
+            continue
+        at = max(span.start, first)
+        attrs = tuple((k, v) for k, v in span.attrs if k != "id") if number in started else span.attrs
+        started.add(number)
+        opens.setdefault(at, []).append(Span(at, min(span.end, last), span.tag, attrs))
+    out: list[str] = []
+    stack: list[Span] = []
+    waiting: list[str] = []  # elements opened in a run of spaces: written after its one space
+    written, space = False, False
+    for index in range(first, last + 1):
+        while stack and stack[-1].end == index:
+            out.extend(waiting)
+            waiting.clear()
+            out.append(stack.pop().close())
+        for span in opens.get(index, []):  # outer spans first (sorted by start, then longest)
+            (waiting if space else out).append(span.open())
+            if span.end == index:
+                out.extend(waiting)
+                waiting.clear()
+                out.append(span.close())
+            else:
+                stack.append(span)
+        if index == last:
+            break
+        char = text[index]
+        if char.isspace():
+            space = written
+            continue
+        if space:
+            out.append(" ")
+            space = False
+        out.extend(waiting)
+        waiting.clear()
+        out.append(html.escape(char, quote=False))
+        written = True
+    out.extend(waiting)
+    out.extend(span.close() for span in reversed(stack))
+    return Markup("".join(out))
+
+
 def host(url: str | None) -> str:
     return urlsplit(url or "").hostname or ""
 
@@ -167,30 +277,86 @@ def explain_reasons(reasons: list[str]) -> list[dict]:
     return explained
 
 
-def _member_view(member: dict, current_id: int | None, titles: dict[int, str]) -> dict:
+def _member_view(member: dict, current_id: int | None, titles: dict[int, str], primary_id: int | None) -> dict:
     return {
         "id": member["id"], "title": member["title"] or "(untitled)", "source": member["source"],
         "url": member["url"], "host": host(member["url"]), "published": moscow_display(member["published"]),
         "mfa": member["mfa"], "reprint_of": member["reprint_of"],
         "reprint_of_title": titles.get(member["reprint_of"]) if member["reprint_of"] else None,
-        "is_current": member["id"] == current_id,
+        "is_current": member["id"] == current_id, "is_primary": member["id"] == primary_id,
     }
+
+
+def primary_view(primary: dict | None) -> dict | None:
+    """A primary source (the ministry's own document) as the pages name it."""
+    if not primary:
+        return None
+    return {"id": primary["id"], "title": primary["title"] or "(untitled)", "source": primary["source"],
+            "url": primary["url"], "host": host(primary["url"]) or primary["source"],
+            "published": moscow_display(primary["published"]), "grouped": primary.get("grouped", True),
+            "heading": primary.get("heading")}
 
 
 def story_view(story: dict, current_id: int | None = None) -> dict:
     """A story with its members: who reported it, when, and which versions are reprints."""
     titles = {m["id"]: f"{m['source']}: {m['title'] or '(untitled)'}" for m in story["articles"]}
-    members = [_member_view(m, current_id, titles) for m in story["articles"]]
+    primary = story.get("primary")
+    members = [_member_view(m, current_id, titles, primary["id"] if primary else None) for m in story["articles"]]
     return {
         "id": story["id"], "title": story["title"] or "(untitled)", "first_seen": moscow_display(story["first_seen"]),
         "last_seen": moscow_display(story["last_seen"]), "size": story["size"], "sources": story["sources"],
         "mfa_articles": story["mfa_articles"], "members": members,
-        "reprints": sum(1 for m in members if m["reprint_of"]),
+        "reprints": sum(1 for m in members if m["reprint_of"]), "primary": primary_view(primary),
     }
 
 
-def article_page(db: Database, article_id: int) -> dict | None:
-    """Everything the article page shows, or None when there is no such article."""
+def quote_view(number: int, quote: dict) -> dict:
+    """One quote of an article: its verdict, what it changes, and where its passage is."""
+    label, key = VERDICTS.get(quote["verdict"], VERDICTS[None])
+    issue = ISSUES.get(quote["issue"], quote["issue"]) if quote["issue"] else None
+    passage = (f"{quote['match_start']}-{quote['match_end']}"
+               if quote["primary_id"] is not None and quote["match_start"] is not None and quote["match_end"] is not None
+               and quote["match_end"] > quote["match_start"] else None)
+    summary = label + (f": {issue}" if issue else "") + (f" ({quote['issue_detail']})" if quote["issue_detail"] else "")
+    return {
+        "number": number, "id": f"quote-{number}", "quote": quote["quote"], "kind": quote["kind"],
+        "speaker": quote["speaker"], "verdict": label, "class": f"verdict-{key}", "issue": issue,
+        "issue_detail": quote["issue_detail"], "score": quote["score"], "summary": summary,
+        "primary_id": quote["primary_id"], "passage": passage, "position": quote["position"], "end": quote["end"],
+    }
+
+
+def _quote_span(quote: dict) -> Span:
+    classes = f"quote {quote['class']}" + (f" issue-{quote['issue'].split()[0]}" if quote["issue"] else "")
+    title = f"{quote['speaker'] or 'nobody named'}: {quote['summary']}"
+    return Span(quote["position"], quote["end"], "mark", (("class", classes), ("id", quote["id"]), ("title", title)))
+
+
+def passages_view(passages: list[dict]) -> list[dict]:
+    """The passages of a primary document that the press quotes, each once with its quoters."""
+    grouped: dict[tuple[int, int], dict] = {}
+    for row in passages:
+        key = (row["match_start"], row["match_end"])
+        passage = grouped.setdefault(key, {"id": f"m-{key[0]}-{key[1]}", "start": key[0], "end": key[1], "quoted_by": []})
+        label, _ = VERDICTS.get(row["verdict"], VERDICTS[None])
+        passage["quoted_by"].append({"id": row["article_id"], "source": row["source"],
+                                     "title": row["title"] or "(untitled)", "verdict": label,
+                                     "issue": ISSUES.get(row["issue"], row["issue"]) if row["issue"] else None})
+    return list(grouped.values())
+
+
+def _passage_span(passage: dict) -> Span:
+    quoters = ", ".join(dict.fromkeys(q["source"] for q in passage["quoted_by"]))
+    return Span(passage["start"], passage["end"], "mark",
+                (("class", "passage"), ("id", passage["id"]), ("title", f"quoted by {quoters}")))
+
+
+def article_page(db: Database, article_id: int, passage: tuple[int, int] | None = None) -> dict | None:
+    """Everything the article page shows, or None when there is no such article.
+
+    `passage` (start, end): the quoted passage a link asks for, marked whole whatever other
+    quoted passages it overlaps (those are cut around it).
+    """
     article = read_article(db, article_id)
     if article is None:
         return None
@@ -204,6 +370,10 @@ def article_page(db: Database, article_id: int) -> dict | None:
         for i, source, title in db.execute(
             "SELECT id, source, title FROM articles WHERE reprint_of = ? ORDER BY id", [article_id])
     ]
+    quotes = [quote_view(n, q) for n, q in enumerate(article_quotes(db, article_id), 1)]
+    passages = passages_view(quoted_passages(db, article_id))
+    passages_first = sorted(passages, key=lambda p: (p["start"], p["end"]) != passage)  # stable: text order
+    spans = [_quote_span(q) for q in quotes] + [_passage_span(p) for p in passages_first]
     versions = [
         {**version, "replaced_at": moscow_display(version["replaced_at"]), "published": moscow_display(version["published"]),
          "paragraphs": paragraphs(version["text"])}
@@ -211,7 +381,7 @@ def article_page(db: Database, article_id: int) -> dict | None:
     ]
     return {
         "id": article["id"], "title": article["title"] or "(untitled)", "lead": article["lead"],
-        "paragraphs": paragraphs(article["text"]), "published": moscow_display(article["published"]),
+        "paragraphs": marked_paragraphs(article["text"], spans), "published": moscow_display(article["published"]),
         "modified": moscow_display(article["modified"]), "fetched_at": moscow_display(article["fetched_at"]),
         "source": article["source"], "url": article["url"], "host": host(article["url"]),
         "authors": article["authors"], "tags": article["tags"], "section": article["section"],
@@ -221,6 +391,7 @@ def article_page(db: Database, article_id: int) -> dict | None:
         "mfa": bool(article["mfa"]), "reasons": explain_reasons(article["mfa_reason"]),
         "story": story_view(story, article_id) if story else None,
         "original": original, "reprinted_by": reprinted_by, "versions": versions,
+        "quotes": quotes, "passages": passages, "primary": primary_view(primary_link(db, article_id)),
     }
 
 

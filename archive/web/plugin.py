@@ -10,6 +10,7 @@ Its settings come from Datasette's plugin configuration, which `serve` fills in:
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from datasette import hookimpl
@@ -99,7 +100,9 @@ async def search_json(datasette, request):
 async def article(datasette, request):
     info = archive_info(datasette)
     article_id = _number(request.url_vars["article_id"])
-    view = await _read(datasette, info, lambda db: pages.article_page(db, article_id))
+    asked = re.fullmatch(r"(\d{1,9})-(\d{1,9})", request.args.get("passage") or "")  # a quote's link: mark it whole
+    passage = (int(asked[1]), int(asked[2])) if asked else None
+    view = await _read(datasette, info, lambda db: pages.article_page(db, article_id, passage))
     if view is None:
         raise NotFound(f"No article {article_id}")
     return await _page(datasette, request, "mfa_article.html", {"article": view})
