@@ -64,3 +64,33 @@ def test_the_demo_run_twice_leaves_the_same_archive(tmp_path):
     assert sqlite3.connect(tmp_path / "demo.db").execute("SELECT count(*) FROM articles").fetchone()[0] == count
     hint = re.search(r"^Also try: (\S+) search demo\.db articles", second.stdout, re.M)
     assert hint and Path(hint.group(1)).is_file(), "the demo's hint must name a command that exists"
+
+
+def test_a_newcomer_reads_quotes_and_stories_and_hands_over_the_pages(tmp_path):
+    """The README's tour after the demo: quotes with their verdicts, stories with their primary
+    source, the raw pages as WARC with its index, and bad input answered in one line."""
+    assert mfa("demo", cwd=tmp_path).returncode == 0
+    quotes = mfa("quotes", "--db", "demo.db", "--speaker", "Марии Захаровой", cwd=tmp_path)
+    assert quotes.returncode == 0, quotes.stderr
+    assert re.search(r"\b(verbatim|near|not found|not_found)\b", quotes.stdout), quotes.stdout
+    stories = mfa("stories", "--db", "demo.db", cwd=tmp_path)
+    assert stories.returncode == 0 and "primary source (midru" in stories.stdout, stories.stdout
+    handed = mfa("export", "--db", "demo.db", "--format", "warc", "--out", "pages.warc.gz", cwd=tmp_path)
+    assert handed.returncode == 0, handed.stderr
+    from warcio.archiveiterator import ArchiveIterator
+
+    with (tmp_path / "pages.warc.gz").open("rb") as stream:
+        kinds = [record.rec_type for record in ArchiveIterator(stream)]
+    raw_pages = sqlite3.connect(tmp_path / "demo.db").execute("SELECT count(*) FROM raw_pages").fetchone()[0]
+    assert kinds[0] == "warcinfo" and kinds.count("response") == raw_pages == kinds.count("request")
+    index = (tmp_path / "pages.warc.gz.cdxj").read_text(encoding="utf-8").splitlines()
+    assert len(index) >= raw_pages and index == sorted(index)
+    (tmp_path / "notes.warc.gz").write_bytes(b"not a web archive\n")
+    before = (tmp_path / "demo.db").read_bytes()
+    for args in (("quotes", "--db", "demo.db", "--since", "yesterday"),
+                 ("ingest", "notes.warc.gz", "--db", "demo.db"),
+                 ("export", "--db", "demo.db", "--format", "warc", "--out", ".")):
+        refused = mfa(*args, cwd=tmp_path)
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr, (args, refused.stderr)
+        assert len(refused.stderr.strip().splitlines()) == 1, (args, refused.stderr)
+    assert (tmp_path / "demo.db").read_bytes() == before
