@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,7 +24,15 @@ from archive.profile import GENERIC
 FIXTURE_FIELDS = (
     "title", "lead", "published", "modified", "authors", "tags", "section", "canonical_url", "image_url",
     "image_caption", "image_credit", "language", "dateline_city", "dateline_agency", "extraction_method", "text",
+    "doc_type", "parts",
 )
+
+
+def fixture_fields(article: Article) -> dict:
+    """The fields a fixture holds, as JSON values (a transcript's parts as objects)."""
+    fields = {name: getattr(article, name) for name in FIXTURE_FIELDS}
+    fields["parts"] = [asdict(part) for part in article.parts]
+    return fields
 
 
 def pick_source(config: Config, page: FetchedPage, name: str | None) -> Source | None:
@@ -67,7 +75,7 @@ def save_fixture(directory: str | Path, page: FetchedPage, source: Source | None
         "url": url,
         "fetched_at": page.fetched_at,
         "headers": {k: v for k, v in page.headers.items() if k.lower() == "content-type"},
-        "expected": {name: getattr(article, name) for name in FIXTURE_FIELDS},
+        "expected": fixture_fields(article),
     }
     with open(html_path, "xb") as handle:
         handle.write(gzip.compress(page.body, mtime=0))
