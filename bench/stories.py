@@ -145,7 +145,7 @@ def group(cache: PairCache, ids: list, rule, *, undated_as_dated: bool = False) 
     """Story of each of `ids` (a representative id), as archive.link.linking groups them, from
     the cached pairs; `undated_as_dated` groups undated articles as the code before did (as if
     published when fetched)."""
-    from archive.link.docs import anchor_rank, same_story
+    from archive.link.docs import anchor_holds, anchor_rank, same_story
 
     docs = {i: cache.docs[i] for i in ids}
     if undated_as_dated:
@@ -153,6 +153,7 @@ def group(cache: PairCache, ids: list, rule, *, undated_as_dated: bool = False) 
     members = set(ids)
     components = _Components(ids)
     matches: dict = {i: [] for i in ids if docs[i].undated}
+    dated_candidates: dict = {i: [] for i in ids if docs[i].undated}
     copies = []
     for (a, b), reprint in cache.pairs.items():
         if a not in members or b not in members:
@@ -166,16 +167,18 @@ def group(cache: PairCache, ids: list, rule, *, undated_as_dated: bool = False) 
                 copies.append((a, b))
         else:
             u, d = (x, y) if x.undated else (y, x)
+            dated_candidates[u.article_id].append(d)
             if same_story(u, d, reprint, rule):
-                matches[u.article_id].append((anchor_rank(u, d, reprint), d))
+                matches[u.article_id].append((anchor_rank(u, d, reprint), d, reprint))
     anchors = {}
     for u, found in matches.items():
-        if not found:
+        best = min(found, key=lambda m: m[0]) if found else None
+        if best is None or not anchor_holds(docs[u], best[1], best[2], dated_candidates[u], rule):
             anchors[u] = None
             continue
-        anchor = min(found, key=lambda m: m[0])[1]
+        anchor = best[1]
         anchors[u] = anchor.story.hour
-        for _, d in found:
+        for _, d, _ in found:
             if abs(d.story.hour - anchor.story.hour) <= rule.window_hours:
                 components.union(u, d.article_id)
     for a, b in copies:
@@ -210,13 +213,15 @@ MECHANISMS = [
     ("+ undated content rule", {"undated_cosine": [0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 1.01],
                                 "undated_names_overlap": [0.0, 0.25, 0.5, 0.75]}, {}),
     ("+ next-day rule", {"next_day_hours": [44], "next_day_cosine": [0.55, 0.6, 0.65, 0.7, 0.75, 1.01]}, {}),
+    ("+ undated margin over other dates", {"undated_cosine": [0.45, 0.5, 0.55, 0.6],
+                                           "undated_margin": [0.0, 0.05, 0.1, 0.15]}, {}),
     ("+ same-day thresholds retuned (not kept)", {"cosine_alone": [0.45, 0.5, 0.55, 0.6, 0.65],
                                        "cosine_with_names": [0.3, 0.35, 0.4, 0.45, 0.5],
                                        "names_overlap": [0.4, 0.5, 0.6, 0.7]}, {}),
 ]
 # The rule before any mechanism: the shipped thresholds of the code before undated articles were
 # grouped, with every undated mechanism off.
-START = dict(undated_by_copy=False, undated_by_dateline=False, undated_cosine=1.01, next_day_hours=20,
+START = dict(undated_by_copy=False, undated_by_dateline=False, undated_cosine=1.01, undated_margin=0.0, next_day_hours=20,
              next_day_cosine=1.01, cosine_alone=0.5, cosine_with_names=0.35, names_overlap=0.5)
 MIN_PRECISION = 0.95
 
