@@ -111,3 +111,55 @@ def undated_records() -> list[dict]:
                "Лавров и Буй Тхань Сон поговорили по телефону"),
         record("https://weather.example.ru/ice", UNDATED_WEATHER, None, "Ледяной дождь в Новосибирске"),
     ]
+
+
+# Same people and place on two dates a week apart: a consulate building to be seized (two reports),
+# then the consulate closed. Undated pieces without a dateline have only their content to go by.
+SEIZURE = (
+    "Официальный представитель МИД России Мария Захарова заявила, что Москва ответит на решение "
+    "властей Эстонии изъять здание генконсульства России в Нарве. «Здание принадлежит России, и любые "
+    "попытки его отнять получат зеркальный ответ», — сказала Захарова на брифинге. По ее словам, "
+    "эстонская сторона не представила никаких правовых оснований для изъятия особняка, а российские "
+    "дипломаты работали в нем с 1993 года."
+)
+SEIZURE_REWRITE = (
+    "Москва не оставит без ответа попытку Таллина забрать здание российского генконсульства в Нарве, "
+    "предупредила Мария Захарова. Представитель МИД назвала изъятие особняка беззаконием и пообещала "
+    "зеркальный ответ. Она напомнила, что российские дипломаты занимают здание с 1993 года и что "
+    "правовых оснований у эстонской стороны нет."
+)
+CLOSURE = (
+    "Власти Эстонии закрыли генконсульство России в Нарве и потребовали, чтобы российские дипломаты "
+    "покинули город до конца месяца. Мария Захарова назвала закрытие консульства враждебным шагом и "
+    "сообщила, что посол Эстонии вызван в МИД России. По словам Захаровой, жители Нарвы лишатся "
+    "возможности получать документы на месте."
+)
+# Undated and told in other words: clearly the seizure (cosine about 0.58 with its reports, 0.46
+# with the closure).
+SEIZURE_UNDATED = (
+    "Российский МИД пообещал Таллину ответ из-за особняка в Нарве, где с 1993 года "
+    "работало генконсульство. Захарова считает, что у Эстонии нет оснований забирать "
+    "здание, которое принадлежит России."
+)
+# Undated and about both (cosine about 0.60 with the seizure, 0.68 with the closure): no date to
+# tell which.
+NARVA_UNDATED = (
+    "Мария Захарова прокомментировала ситуацию вокруг генконсульства России в Нарве. Представитель "
+    "МИД заявила, что действия властей Эстонии против российских дипломатов в Нарве не останутся "
+    "без ответа."
+)
+
+
+def narva_records() -> list[dict]:
+    """Two events of the same people a week apart, and two undated pieces: one stands out for the
+    first event, one is as close to the second as to the first."""
+    return [
+        record("https://tass.ru/politika/200001", SEIZURE, "2025-09-03T11:00:00+03:00",
+               "Захарова пообещала зеркальный ответ на изъятие здания генконсульства в Нарве"),
+        record("https://news.example.org/world/narva-building", SEIZURE_REWRITE, "2025-09-03T13:30:00+03:00",
+               "Москва ответит Таллину за здание в Нарве"),
+        record("https://ria.example.ru/20250910/narva.html", CLOSURE, "2025-09-10T12:00:00+03:00",
+               "Эстония закрыла генконсульство России в Нарве"),
+        record("https://archive.example.net/excerpts/narva-1", SEIZURE_UNDATED, None),
+        record("https://archive.example.net/excerpts/narva-2", NARVA_UNDATED, None),
+    ]

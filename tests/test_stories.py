@@ -185,3 +185,46 @@ def test_an_archive_linked_before_schema_9_relinks_without_harm(tmp_path):
     _ingest_into(db, tmp_path, "changed", [changed])
     db.execute("INSERT INTO story_keys (story_keys, rank) VALUES ('integrity-check', 0)")
     assert _story_rows_agree(db)
+
+
+def test_an_undated_article_joins_by_content_only_when_its_event_stands_out(tmp_path):
+    """Without a date, content alone joins the closest event only by a margin over the same
+    people's events of other days: the rewrite of the seizure joins it, and the piece as close to
+    the closure a week later as to the seizure joins neither."""
+    from newsfixtures import narva_records
+
+    records = narva_records()
+    urls = [r["url"] for r in records]
+    db = _ingest(tmp_path, "narva", [records])
+    partition = _partition(db)
+    assert frozenset([urls[0], urls[1], urls[3]]) in partition, "the undated rewrite stands out for the seizure"
+    assert frozenset([urls[2]]) in partition, "the closure a week later is another story"
+    assert frozenset([urls[4]]) in partition, "as close to both events: no date to tell which, so neither"
+    sources = dict(db.execute("SELECT url, date_source || ' ' || coalesce(inferred_date, '-') FROM articles"))
+    assert sources[urls[3]] == "content 2025-09-03"
+    assert sources[urls[4]] == "none -"
+
+
+def test_the_margin_gives_the_same_stories_in_any_order_and_after_an_edit(tmp_path):
+    """The ambiguous piece joins the seizure while the closure has not arrived, and must leave
+    when it does; an edit that takes the closure off the topic lets it join again. Every order,
+    one run or many, and `recluster` give the same stories."""
+    from newsfixtures import narva_records
+
+    records = narva_records()
+    urls = [r["url"] for r in records]
+    forward = _partition(_ingest(tmp_path, "fwd", [records]))
+    closure_last = _partition(_ingest(tmp_path, "closure-last", [[r] for r in records[:2] + records[3:] + records[2:3]]))
+    undated_first = _partition(_ingest(tmp_path, "undated-first", [records[3:], records[:3]]))
+    backward = _partition(_ingest(tmp_path, "back", [[r] for r in reversed(records)]))
+    assert forward == closure_last == undated_first == backward
+    db = _ingest(tmp_path, "re", [records])
+    recluster(db)
+    assert _partition(db) == forward
+
+    edited = dict(records[2], text="Синоптики обещают в Таллине снег и гололед в выходные.", title="Снег в Таллине")
+    _ingest_into(db, tmp_path, "edit", [edited])
+    after_edit = _partition(db)
+    assert frozenset([urls[0], urls[1], urls[3], urls[4]]) in after_edit, "no rival left: it joins the seizure"
+    assert after_edit == _partition(_ingest(tmp_path, "edited-fresh", [records[:2] + [edited] + records[3:]]))
+    assert _story_rows_agree(db)

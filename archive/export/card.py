@@ -113,7 +113,9 @@ def _linking_text(by_story: bool) -> str:
         f"Two articles of one source need a cosine similarity of at least {rule.same_source_cosine} in any case, "
         f"and so do a ministry and a non-ministry article (at least {rule.mixed_relevance_cosine}). An article "
         f"whose page gives no date joins a story as a copy of one of its articles, by its dateline's day, or "
-        f"by a cosine of at least {rule.undated_cosine} (`date_source` says which). A story is a connected "
+        f"by a cosine of at least {rule.undated_cosine} with its closest dated article when that is closer "
+        f"than any article of another date by at least {rule.undated_margin} (`date_source` says which). "
+        f"A story is a connected "
         f"group of such pairs."
     )
     if by_story:

@@ -11,7 +11,8 @@ this order:
 - a copy: a verbatim or truncated copy of a dated article is a reprint at any distance in time;
 - a dateline in its text ("МОСКВА, 10 декабря. /ТАСС/."), which gives the day but rarely the
   year: it is compared with a dated article's date in that article's year;
-- its content alone, under a stricter rule (`StoryRule.undated_cosine`).
+- its content alone, under a stricter rule (`StoryRule.undated_cosine`), and only when its best
+  match stands out from the dated articles of other dates (`anchor_holds`).
 
 It can also not have appeared after it was fetched (or ingested). Which of its matches gives it a
 date, and so which story it joins, is decided in archive.link.linking (`best_anchor`).
@@ -20,6 +21,7 @@ date, and so which story it joins, is decided in archive.link.linking (`best_anc
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -127,6 +129,28 @@ def same_story(a: Doc, b: Doc, reprint: bool, rule: StoryRule = RULE) -> bool:
         matched = (similarity >= rule.undated_cosine
                    and stories.names_overlap(a.story.names, b.story.names) >= rule.undated_names_overlap)
     return matched and _priors(a, b, similarity, rule)
+
+
+def anchor_holds(undated: Doc, anchor: Doc, reprint: bool, dated: Iterable[Doc], rule: StoryRule = RULE) -> bool:
+    """Whether the best dated match of an undated article may date it and take it in.
+
+    A copy or a dateline is evidence of when it appeared; content alone is not: the same people
+    are in the news on other days, and an absolute bar of cosine cannot tell their events apart
+    without a date. So a match by content must stand out: its cosine must exceed by
+    `rule.undated_margin` that of every rival, a dated candidate (`dated`: matched or not) of
+    another date than the match, i.e. outside its story window, that could have appeared before
+    the undated article was fetched. The answer depends on the set of candidates only, never on
+    the order they arrived in.
+    """
+    if rule.undated_margin <= 0 or reprint or (undated.dateline is not None and rule.undated_by_dateline):
+        return True
+    bar = stories.cosine(undated.story.terms, anchor.story.terms) - rule.undated_margin
+    return not any(
+        abs(other.story.hour - anchor.story.hour) > rule.window_hours
+        and other.story.hour <= undated.story.hour + rule.window_hours
+        and stories.cosine(undated.story.terms, other.story.terms) > bar
+        for other in dated
+    )
 
 
 def anchor_rank(undated: Doc, dated: Doc, reprint: bool) -> tuple:

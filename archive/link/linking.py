@@ -15,7 +15,10 @@ An undated article (archive.link.docs) is compared with articles at any distance
 through `story_keys` (every article's story keys) and the head key. Of the dated articles it
 matches, the best (`docs.anchor_rank`: a copy first, then the closest content) dates it, and it
 joins only the matches within the story window of that date: so it never bridges two stories of
-different dates. The anchor is the best of *all* its matches, whenever they arrived: a dated
+different dates. A best match by content alone dates it only when it stands out from the dated
+articles of other dates (`docs.anchor_holds`); one that does not is kept as its `anchor_id` with
+`date_source` 'none', and a dated article of another date that arrives as close as the anchor
+moves it out of its story. The anchor is the best of *all* its matches, whenever they arrived: a dated
 article that arrives later and beats the anchor moves the undated article (`_move`), so the
 grouping stays the same in any arrival order. Two undated articles join only as copies of each
 other dated alike (both by nothing, or by anchors within the window).
@@ -33,7 +36,8 @@ from archive.dates import dateline_day_before, moscow_day
 from archive.link import stories
 from archive.link.caches import band_index, hours_around, select_docs, touch_hour, connection_window
 from archive.link.docs import (
-    CONTENT, DATELINE, DOC_COLUMNS, NONE, REPRINT, Doc, anchor_rank, doc_features, doc_row, is_reprint, same_story,
+    CONTENT, DATELINE, DOC_COLUMNS, NONE, REPRINT, Doc, anchor_holds, anchor_rank, doc_features, doc_row, is_reprint,
+    same_story,
 )
 from archive.link.minhash import MINHASH_VERSION, NUM_PERM, copy_by_estimate
 from archive.link.primary import refresh_story_primary
@@ -258,6 +262,16 @@ def _forget(db: Database, article_id: int) -> Doc:
         db.execute("DELETE FROM stories WHERE id = ?", [story_id])
     for doc in _load(db, sorted(set(group) | set(story_members))):
         _relink(db, doc)
+    if not old.undated and stories.RULE.undated_margin > 0:
+        # It may have been the best match of an undated article that did not stand out, or the
+        # rival of another date that kept one out of a story (`anchor_holds`): those are linked again.
+        candidates = sorted(ids_sharing_in_table(db, "undated_keys", old.story.keys()))
+        for (other_id,) in db.execute(
+                f"SELECT article_id FROM dedup_docs WHERE undated = 1 AND date_source = '{NONE}' "
+                f"AND anchor_id IS NOT NULL AND (anchor_id = ? OR article_id IN ({','.join('?' * len(candidates))}))",
+                [article_id, *candidates]).fetchall():
+            (other,) = _load(db, [other_id])
+            _move(db, other)
     return old
 
 
@@ -282,12 +296,17 @@ def _dated_partners(db: Database, doc: Doc) -> tuple[list[Doc], list[Doc], list[
     anchors = {a.article_id: a for a in _load(db, sorted({u.anchor_id for u in undated if u.anchor_id is not None}))}
     for other in undated:
         reprint = is_reprint(doc, other)
-        if not same_story(doc, other, reprint):
-            continue
-        anchor = anchors.get(other.anchor_id)
-        if anchor is None or anchor_rank(other, doc, reprint) < anchor_rank(other, anchor, is_reprint(other, anchor)):
+        anchor = anchors.get(other.anchor_id)  # its best match, whether it took its date from it or not
+        matches = same_story(doc, other, reprint)
+        if matches and (anchor is None or anchor_rank(other, doc, reprint) < anchor_rank(other, anchor, is_reprint(other, anchor))):
             moving.append(other)
-        elif abs(doc.story.hour - anchor.story.hour) <= stories.RULE.window_hours:
+        elif other.date_source == NONE:
+            continue  # its best match did not stand out, and still does not
+        elif anchor is not None and not anchor_holds(other, anchor, other.date_source == REPRINT, [doc]):
+            # Of another date and as close in content as the anchor: the undated article no longer
+            # stands out for its story, and leaves it.
+            moving.append(other)
+        elif matches and abs(doc.story.hour - anchor.story.hour) <= stories.RULE.window_hours:
             (copies if reprint else joined).append(other)
     return joined, copies, moving
 
@@ -318,6 +337,9 @@ def _link_undated(db: Database, doc: Doc) -> None:
         if same_story(doc, other, reprint):
             matched.append((anchor_rank(doc, other, reprint), other, reprint))
     matched.sort(key=lambda m: m[0])
+    best = matched[0][1] if matched else None
+    if matched and not anchor_holds(doc, best, matched[0][2], [o for o in others if not o.undated]):
+        matched = []  # content alone, and not closer to this date than to another by the margin
     anchor = matched[0][1] if matched else None
     window = stories.RULE.window_hours
     joined = [(other, reprint) for _, other, reprint in matched if abs(other.story.hour - anchor.story.hour) <= window]
@@ -327,20 +349,24 @@ def _link_undated(db: Database, doc: Doc) -> None:
                 anchor is not None and other_anchor_hour is not None
                 and abs(other_anchor_hour - anchor.story.hour) <= window):
             joined.append((other, True))
-    _date_undated(db, doc, anchor, matched[0][2] if matched else False)
+    _date_undated(db, doc, anchor, matched[0][2] if matched else False, best)
     _assign_reprint(db, doc, [other for other, reprint in joined if reprint])
     _assign_story(db, doc, [other for other, _ in joined])
 
 
 def _anchor_hour(db: Database, doc: Doc) -> int | None:
-    if doc.anchor_id is None:
+    if doc.anchor_id is None or doc.date_source == NONE:  # no match, or one that did not stand out
         return None
     row = db.execute("SELECT hour FROM dedup_docs WHERE article_id = ?", [doc.anchor_id]).fetchone()
     return row[0] if row else None
 
 
-def _date_undated(db: Database, doc: Doc, anchor: Doc | None, reprint: bool) -> None:
-    """Record where an undated doc's date comes from, and the date, on its rows."""
+def _date_undated(db: Database, doc: Doc, anchor: Doc | None, reprint: bool, best: Doc | None) -> None:
+    """Record where an undated doc's date comes from, and the date, on its rows.
+
+    A best match by content that did not stand out (`anchor_holds`) gives no date (source
+    'none'), but is kept as `anchor_id`: only a dated article that beats it can change that.
+    """
     if anchor is None:
         source, sort_key, day = (DATELINE if doc.dateline is not None else NONE), doc.sort_key, None
         if doc.dateline is not None:
@@ -348,7 +374,7 @@ def _date_undated(db: Database, doc: Doc, anchor: Doc | None, reprint: bool) -> 
     else:
         source = REPRINT if reprint else DATELINE if doc.dateline is not None else CONTENT
         sort_key, day = anchor.sort_key, moscow_day(anchor.sort_key)
-    doc.anchor_id = anchor.article_id if anchor else None
+    doc.anchor_id = anchor.article_id if anchor else best.article_id if best else None
     doc.date_source = source
     db.execute("UPDATE dedup_docs SET anchor_id = ?, date_source = ?, sort_key = ? WHERE article_id = ?",
                [doc.anchor_id, source, sort_key, doc.article_id])
