@@ -95,7 +95,7 @@ def test_stories_that_disagree_with_articles_are_reclustered(archive):
     conn.execute("UPDATE articles SET story_id = 4242 WHERE id = 2")
     conn.commit()
     conn.close()
-    _found_then_repaired(archive, "PROBLEM stories:", "REPAIRED recomputed reprints and stories")
+    _found_then_repaired(archive, "PROBLEM stories:", "REPAIRED recomputed reprints, stories, primary sources and quotes")
     conn = sqlite3.connect(archive)
     assert conn.execute("SELECT count(*) FROM articles WHERE story_id = 4242").fetchone()[0] == 0
 
@@ -165,7 +165,7 @@ def test_minhash_signatures_made_by_another_rensa_are_found_and_recomputed(archi
     conn.commit()
     conn.close()
     _found_then_repaired(archive, "PROBLEM reprints: the stored MinHash signatures were made by rensa 0.0.1",
-                         "REPAIRED recomputed reprints and stories")
+                         "REPAIRED recomputed reprints, stories, primary sources and quotes")
     conn = sqlite3.connect(archive)
     assert conn.execute("SELECT value FROM meta WHERE key = 'minhash_version'").fetchone() == (MINHASH_VERSION,)
     assert conn.execute("SELECT count(*) FROM dedup_docs WHERE minhash = zeroblob(length(minhash))").fetchone() == (0,)
@@ -181,7 +181,7 @@ def test_stories_grouped_by_an_older_rule_are_found_and_regrouped(archive):
     conn.commit()
     conn.close()
     _found_then_repaired(archive, "PROBLEM stories: the stories were grouped by the rule before undated articles",
-                         "REPAIRED recomputed reprints and stories")
+                         "REPAIRED recomputed reprints, stories, primary sources and quotes")
     conn = sqlite3.connect(archive)
     assert conn.execute("SELECT value FROM meta WHERE key = 'story_rule_version'").fetchone() == (STORY_RULE_VERSION,)
 

@@ -5,6 +5,7 @@ document (and the part of a briefing) they report, quotes checked against it."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -214,3 +215,43 @@ def test_exports_carry_quotes_and_put_the_primary_source_first(crawled, tmp_path
     csv_out = tmp_path / "all.csv"
     assert run_cli("export", "--format", "csv", "--out", str(csv_out), "--db", db).returncode == 0
     assert "verbatim" in csv_out.read_text(encoding="utf-8")
+
+
+def _primary_state(db: Path) -> dict:
+    """Quotes, primary links and each article's story primary source, keyed by article ids."""
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            "quotes": sorted(conn.execute(
+                "SELECT article_id, position, [end], quote, kind, speaker, primary_id, verdict, issue FROM quotes")),
+            "links": sorted(conn.execute("SELECT article_id, primary_id, part, evidence FROM primary_links")),
+            "story_primary": sorted(conn.execute(
+                "SELECT a.id, s.primary_article_id FROM articles a JOIN stories s ON s.id = a.story_id")),
+        }
+    finally:
+        conn.close()
+
+
+def test_an_archive_from_before_quotes_gets_them_from_check_repair(crawled, tmp_path):
+    """An archive upgraded from before schema 13 has articles but no quotes, primary links or
+    story primaries, and its stories were grouped by an older rule: `check` says so and
+    `check --repair` (a recluster) brings back exactly what crawling would have made."""
+    crawled_state = _primary_state(crawled["db"])
+    assert crawled_state["quotes"] and crawled_state["links"]
+    assert any(primary for _, primary in crawled_state["story_primary"])
+    old = tmp_path / "old.db"
+    shutil.copy(crawled["db"], old)
+    conn = sqlite3.connect(old)
+    for table in ("quotes", "primary_links", "primary_docs", "press_cues"):
+        conn.execute(f"DELETE FROM {table}")
+    conn.execute("UPDATE stories SET primary_article_id = NULL")
+    conn.execute("DELETE FROM meta WHERE key = 'story_rule_version'")
+    conn.commit()
+    conn.close()
+    before = run_cli("quotes", "--db", str(old))
+    assert before.stdout == "" and "no quotes match" in before.stderr
+    found = run_cli("check", "--db", str(old))
+    assert found.returncode == 1 and "(recluster)" in found.stdout, found.stdout
+    repaired = run_cli("check", "--db", str(old), "--repair")
+    assert "REPAIRED recomputed reprints, stories, primary sources and quotes" in repaired.stdout, repaired.stdout
+    assert _primary_state(old) == crawled_state

@@ -1,4 +1,4 @@
-"""`mfa-archive recluster`: recompute reprints and stories from scratch (after changing parameters)."""
+"""`mfa-archive recluster`: recompute reprints, stories, primary sources and quotes from scratch."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import argparse
 
 from archive.cli.options import add_db
 
-DESCRIPTION = """Recomputes every article's reprint link and story from scratch, in one transaction:
-after a change of the linking parameters or of rensa. Same result as linking the articles one
+DESCRIPTION = """Recomputes every article's reprint link, story, primary source and quotes from
+scratch, in one transaction: after a change of the linking parameters or of rensa, and once for
+an archive from an earlier version (`check` says when). Same result as linking the articles one
 by one, in any order."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("recluster", help="recompute reprint links and stories for the whole archive",
+    parser = sub.add_parser("recluster", help="recompute reprints, stories, primary sources and quotes for the whole archive",
                             description=DESCRIPTION)
     add_db(parser)
     parser.set_defaults(func=run)

@@ -40,7 +40,7 @@ from archive.link.docs import (
     same_story,
 )
 from archive.link.minhash import MINHASH_VERSION, NUM_PERM, copy_by_estimate
-from archive.link.primary import refresh_story_primary
+from archive.link.primary import link_primary, refresh_story_primary
 from archive.link.schema import (
     MINHASH_VERSION_KEY, STORY_KEYS, STORY_RULE_VERSION, STORY_RULE_VERSION_KEY, key_words,
 )
@@ -431,13 +431,16 @@ class ReclusterStats:
 
 
 def recluster(db: Database) -> ReclusterStats:
-    """Recompute features, reprints and stories of the whole archive from scratch, in one transaction.
+    """Recompute features, reprints, stories, primary sources and quotes of the whole archive
+    from scratch, in one transaction.
 
-    Needed after a change of parameters; articles are re-linked oldest first, which gives the same
-    components as any other order.
+    Needed after a change of parameters, and for an archive from before a mechanism existed
+    (articles stored before schema 13 have no quotes until then); articles are re-linked oldest
+    first, which gives the same components as any other order.
     """
     with transaction(db):
-        for table in ("dedup_docs", "dedup_hours", "stories", "undated_keys"):
+        for table in ("dedup_docs", "dedup_hours", "stories", "undated_keys",
+                      "primary_docs", "press_cues", "primary_links", "quotes"):
             db.execute(f"DELETE FROM {table}")
         db.execute(f"INSERT INTO {STORY_KEYS} ({STORY_KEYS}) VALUES ('delete-all')")
         db.set_meta(MINHASH_VERSION_KEY, MINHASH_VERSION)
@@ -446,6 +449,7 @@ def recluster(db: Database) -> ReclusterStats:
         ids = [i for (i,) in db.execute("SELECT id FROM articles ORDER BY coalesce(published, fetched_at), url")]
         for article_id in ids:
             link(db, article_id)
+            link_primary(db, article_id)
     return stats(db)
 
 

@@ -285,11 +285,24 @@ def link_primary(db: Database, article_id: int) -> None:
     if row is None:
         return
     official, title, lead, text, hour = row
+    relinked: set[int] = set()
     if official:
-        _document_arrived(db, article_id, hour)
+        relinked = _document_arrived(db, article_id, hour)
     else:
         db.execute("DELETE FROM primary_docs WHERE article_id = ?", [article_id])
         _press_arrived(db, article_id, title or "", lead or "", text or "", hour)
+    # A story's primary source is the document most of its reports link to: linking refreshed
+    # it before these links existed, so the stories of the articles whose links changed choose
+    # again (else the choice would depend on the order the articles arrived in).
+    _refresh_primaries(db, relinked | {article_id})
+
+
+def _refresh_primaries(db: Database, article_ids: set[int]) -> None:
+    marks = ",".join("?" * len(article_ids))
+    for (story_id,) in db.execute(
+        f"SELECT DISTINCT story_id FROM articles WHERE id IN ({marks}) AND story_id IS NOT NULL", sorted(article_ids),
+    ).fetchall():
+        refresh_story_primary(db, story_id)
 
 
 def _press_arrived(db: Database, article_id: int, title: str, lead: str, text: str, hour: int) -> None:
@@ -311,8 +324,9 @@ def _press_arrived(db: Database, article_id: int, title: str, lead: str, text: s
     record_quotes(db, article_id, quotes, link)
 
 
-def _document_arrived(db: Database, article_id: int, hour: int) -> None:
-    """A ministry document: the press articles of its days that name the ministry may report it."""
+def _document_arrived(db: Database, article_id: int, hour: int) -> set[int]:
+    """A ministry document: the press articles of its days that name the ministry may report it.
+    Returns the press articles whose link changed."""
     db.execute("DELETE FROM press_cues WHERE article_id = ?", [article_id])
     db.execute("DELETE FROM quotes WHERE article_id = ?", [article_id])
     db.execute(
@@ -321,6 +335,7 @@ def _document_arrived(db: Database, article_id: int, hour: int) -> None:
     )
     document = _document(db, article_id)
     linked_here = {i for (i,) in db.execute("SELECT article_id FROM primary_links WHERE primary_id = ?", [article_id])}
+    relinked: set[int] = set()
     for press_id, press_hour, press_terms in db.execute(
         "SELECT article_id, hour, terms FROM press_cues WHERE hour BETWEEN ? AND ? ORDER BY article_id",
         [hour - LOOK_AHEAD_HOURS, hour + LOOK_BACK_HOURS],
@@ -337,6 +352,8 @@ def _document_arrived(db: Database, article_id: int, hour: int) -> None:
             _store_link(db, press_id, link)
             text = db.execute("SELECT text FROM articles WHERE id = ?", [press_id]).fetchone()[0] or ""
             record_quotes(db, press_id, find_quotes(text), link)
+            relinked.add(press_id)
+    return relinked
 
 
 def _stored_quotes(db: Database, article_id: int) -> list[FoundQuote]:

@@ -217,5 +217,5 @@ def repair(db: Database, problems: list[Problem]) -> list[str]:
         done.append(f"removed {removed} temporary files of killed exports")
     if kinds & {"stories", "reprints"}:
         recluster(db)
-        done.append("recomputed reprints and stories")
+        done.append("recomputed reprints, stories, primary sources and quotes")
     return done
