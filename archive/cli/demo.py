@@ -23,6 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from archive.cli import EXIT_FAILURE, EXIT_INTERRUPTED
     from archive.demo.run import run_demo
 
-    return run_demo(args.db)
+    report = run_demo(args.db)
+    if report.stopped == "interrupted":
+        return EXIT_INTERRUPTED
+    if report.stopped or any(rep.status == "failed" for rep in report.sources.values()):
+        return EXIT_FAILURE
+    return 0

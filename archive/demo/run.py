@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from archive.config import load_config
+from archive.demo.server import Mirror
 from archive.errors import UserError
+from archive.fetch.report import CrawlReport
 from archive.ops.runlock import crawl_lock
 from archive.schema import open_archive
 from archive.search.engine import search
 from archive.store import transaction
 from crawler.run import run_crawl
-from archive.demo.server import Mirror
 
 DEMO_QUERY = "Лавров"
 DEMO_FIRST_RUN_DAYS = 3650
@@ -50,7 +51,9 @@ def _tool(name: str) -> str:
     return shutil.which(name) or name
 
 
-def run_demo(db_path: str | Path) -> int:
+def run_demo(db_path: str | Path) -> CrawlReport:
+    """Crawl the local mirror into `db_path` and show the result; the crawl's report, for the
+    exit code. An interrupted demo says what it kept and how to finish, and shows nothing more."""
     db_path = Path(db_path)
     ports = _saved_ports(db_path)
     try:
@@ -78,6 +81,9 @@ def run_demo(db_path: str | Path) -> int:
             print(rep.summary())
         total, mfa = db.execute("SELECT count(*), sum(mfa) FROM articles").fetchone()
         print(f"\n{db_path} now holds {total} articles, {mfa or 0} of them foreign-ministry news.")
+        if report.stopped == "interrupted":
+            print(f"Run {_tool('mfa-archive')} demo again to finish: it fetches only what is missing.")
+            return report
         print(f'\n{_tool("mfa-archive")} search "{DEMO_QUERY}" --db {db_path}  (any word form matches):')
         for hit in search(db, DEMO_QUERY, limit=3):
             print(f"  [{hit.source}] {hit.title}\n      {' '.join(hit.snippet.split())}")
@@ -85,4 +91,4 @@ def run_demo(db_path: str | Path) -> int:
         db.close()
     print(f"\nRead it in a browser: {_tool('mfa-archive')} serve --db {db_path} --open")
     print(f'\nAlso try: {_tool("sqlite-utils")} search {db_path} articles "Галузин" -c title')
-    return 1 if report.stopped or any(rep.status == "failed" for rep in report.sources.values()) else 0
+    return report
