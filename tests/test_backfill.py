@@ -23,6 +23,7 @@ from archive.schema import open_archive
 from archive.store.rawpages import load_raw, raw_headers
 from tests.conftest import REPO, run_cli
 from tests.support.pages import extract_html
+from tests.support.processes import count_articles
 from tests.support.warcs import Case, AwkwardWarc, WarcBuilder, article_pages, cc_news_style, warc_date
 
 CONFIG = load_config()
@@ -363,20 +364,6 @@ def big_warc(tmp_path_factory) -> Path:
     return path
 
 
-def committed_articles(db: Path) -> int:
-    """Articles another process can see: committed, read through a read-only connection."""
-    if not db.exists():
-        return 0
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:  # before the schema is committed
-        return 0
-
-
 def children_of(pid: int) -> list[int]:
     try:
         return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -401,7 +388,7 @@ def kill_when(db: Path, warc: Path, articles: int, timeout: float = 180) -> list
     deadline = time.monotonic() + timeout
     workers: list[int] = []
     try:
-        while committed_articles(db) < articles:
+        while count_articles(db) < articles:
             assert proc.poll() is None, f"the backfill ended before {articles} articles were committed"
             assert time.monotonic() < deadline, f"fewer than {articles} articles after {timeout} s"
             workers = children_of(proc.pid) or workers
@@ -432,7 +419,7 @@ def test_a_killed_backfill_resumes_with_nothing_lost_or_stored_twice(big_warc, t
             assert [p.detail for p in find_problems(archive, full=True)] == []
         finally:
             archive.close()
-        assert committed_articles(db) >= committed
+        assert count_articles(db) >= committed
     finished = run_cli("ingest", str(big_warc), "--db", str(db), "--jobs", "2")
     assert finished.returncode == 0, finished.stderr
     assert "already ingested" in finished.stdout

@@ -29,6 +29,7 @@ from archive.schema import open_archive
 from tests.support.hostile import mirror_config
 from tests.conftest import crawl_args
 from tests.support.mirrors import make_mirror
+from tests.support.processes import count_articles
 
 BIN = Path(sys.executable).parent
 MFA = str(BIN / "mfa-archive")
@@ -134,17 +135,6 @@ def _slow(resource, delay_s: float):
     return answer
 
 
-def _articles(db: Path) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:
-        return 0
-
-
 def test_a_sigterm_is_recorded_and_reported_as_an_interrupted_run(tmp_path):
     """The mirror answers each article after 0.3 s and lists 60 of them, so the crawl needs at
     least 9 s; the signal comes as soon as the first article is stored, which the test waits
@@ -154,9 +144,9 @@ def test_a_sigterm_is_recorded_and_reported_as_an_interrupted_run(tmp_path):
         args = crawl_args(mirror, db)
         crawl = subprocess.Popen([MFA, *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
-        while _articles(db) == 0 and time.monotonic() < deadline:
+        while count_articles(db) == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert _articles(db) > 0
+        assert count_articles(db) > 0
         crawl.send_signal(signal.SIGTERM)
         out, err = crawl.communicate(timeout=120)
     assert crawl.returncode == 130, (out, err)
