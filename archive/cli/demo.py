@@ -10,14 +10,14 @@ import argparse
 
 from archive.cli.options import add_db
 
-DESCRIPTION = """Starts a local mirror of news.ru and TASS on loopback ports (robots.txt, RSS, sitemaps,
-section pages and article pages with their boilerplate), crawls it with the real crawler into the
+DESCRIPTION = """Starts a local mirror of news.ru, TASS and mid.ru on loopback ports (robots.txt, RSS,
+sitemaps, section and list pages, article pages with their boilerplate, the ministry's documents), crawls it with the real crawler into the
 archive, and shows the run summary and an example search. Offline, no setup. Run again, it
 leaves the same archive: the mirror comes back on the ports the archive's URLs name."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("demo", help="crawl a local mirror of news.ru and TASS, then search it", description=DESCRIPTION)
+    parser = sub.add_parser("demo", help="crawl a local mirror of news.ru, TASS and mid.ru, then search it", description=DESCRIPTION)
     add_db(parser, default="demo.db")
     parser.set_defaults(func=run)
 

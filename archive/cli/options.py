@@ -68,7 +68,7 @@ def seconds(value: str) -> float:
 
 def add_filters(parser: argparse.ArgumentParser, *, since_help: str = "published on or after DATE (YYYY-MM-DD)") -> None:
     """--source, --since, --until and --all: which articles a search or an export covers."""
-    parser.add_argument("--source", metavar="NAME", help="only this source (e.g. tass, newsru)")
+    parser.add_argument("--source", metavar="NAME", help="only this source (e.g. tass, newsru, midru)")
     parser.add_argument("--since", metavar="DATE", type=day("--since"), help=since_help)
     parser.add_argument("--until", metavar="DATE", type=day("--until"), help="published on or before DATE (YYYY-MM-DD)")
     parser.add_argument("--all", action="store_true", help="include articles that are not ministry news")
