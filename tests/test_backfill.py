@@ -169,6 +169,32 @@ def test_features_and_lemmas_made_in_workers_are_what_the_writer_would_make(inge
         db.close()
 
 
+def test_press_cues_made_in_workers_are_what_the_writer_would_make(ingested):
+    """The quotes and ministry terms a backfill's workers find for each press article are the
+    ones `link_primary` finds from the stored row, as for a crawl."""
+    from archive.link.primary import press_cues
+
+    _, path = ingested
+    db = open_archive(path, create=False, read_only=True)
+    try:
+        rows = db.execute("SELECT id, title, lead, text FROM articles WHERE NOT official ORDER BY id").fetchall()
+        with_quotes = with_terms = 0
+        for article_id, title, lead, text in rows:
+            cues = press_cues(title or "", lead or "", text or "")
+            stored = db.execute("SELECT position, [end], quote, kind, speaker_key, ministry FROM quotes "
+                                "WHERE article_id = ? ORDER BY position", [article_id]).fetchall()
+            found = [(q.start, q.end, q.text, q.kind, q.speaker.key if q.speaker else None, int(q.ministry))
+                     for q in cues.quotes]
+            assert stored == found, article_id
+            terms = db.execute("SELECT terms FROM press_cues WHERE article_id = ?", [article_id]).fetchone()
+            assert (json.loads(terms[0]) if terms else None) == cues.counts, article_id
+            with_quotes += bool(found)
+            with_terms += terms is not None
+        assert with_quotes and with_terms  # not vacuous: the mirror's pages quote and name the ministry
+    finally:
+        db.close()
+
+
 def test_other_hosts_and_other_records_leave_nothing_behind(cc_news, ingested):
     _, path = ingested
     conn = sqlite3.connect(path)
@@ -284,12 +310,15 @@ def dump(path: Path) -> dict:
         raw = conn.execute("SELECT url, final_url, sha256, size, headers, fetched_at FROM raw_pages ORDER BY id").fetchall()
         records = conn.execute("SELECT record_id, url, outcome, file_offset FROM warc_records ORDER BY record_id").fetchall()
         lemmas = conn.execute("SELECT a.url, m.text FROM articles_morph m JOIN articles a ON a.id = m.id ORDER BY 1").fetchall()
+        quotes = conn.execute("SELECT a.url, q.position, q.quote, q.speaker_key, q.verdict FROM quotes q"
+                              " JOIN articles a ON a.id = q.article_id ORDER BY 1, 2").fetchall()
+        cues = conn.execute("SELECT a.url, c.terms FROM press_cues c JOIN articles a ON a.id = c.article_id ORDER BY 1").fetchall()
         counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                   for table in ("article_versions", "failures", "zstd_dicts", "dedup_docs")}
     finally:
         conn.close()
     return {"articles": articles, "stories": stories, "story_rows": story_rows, "raw": raw, "records": records,
-            "lemmas": lemmas, "counts": counts}
+            "lemmas": lemmas, "quotes": quotes, "cues": cues, "counts": counts}
 
 
 def test_one_job_and_two_jobs_make_the_same_archive(cc_news, ingested, tmp_path):

@@ -22,7 +22,7 @@ from archive.extract import extract_article
 from archive.fetch.frontier import PERMANENT_FAILURES
 from archive.link.docs import Doc
 from archive.link.linking import article_features, link
-from archive.link.primary import link_primary
+from archive.link.primary import PressCues, link_primary, press_cues
 from archive.models import Article, ExtractionFailure, FetchedPage
 from archive.profile import GENERIC
 from archive.search.index import index_pending
@@ -64,6 +64,7 @@ class PreparedPage:
     relevance: Relevance | None = None
     link_features: Doc | None = None
     lemmas: tuple[str, str, str] | None = None  # its lemma-index row
+    press: PressCues | None = None  # a press article's quotes and terms for its primary source
 
 
 def process_page(db: Database, page: FetchedPage, source: Source | None, *, record_failures: bool = True) -> PageOutcome:
@@ -82,10 +83,11 @@ def process_page(db: Database, page: FetchedPage, source: Source | None, *, reco
 
 def prepare_page(page: FetchedPage, source: Source | None, *, for_writer: bool = False) -> PreparedPage:
     """Extract `page` with `source`'s profile of the day it was fetched and classify the article;
-    `for_writer` also computes what linking and the lemma index will need. Touches no archive.
+    `for_writer` also computes what linking, the primary source and the lemma index will need.
+    Touches no archive.
 
-    The crawl and `reextract` leave that to `link` and `index_pending`, which skip it for an
-    unchanged article; a backfill asks for it, as its pages are new, its workers have the
+    The crawl and `reextract` leave that to `link`, `link_primary` and `index_pending`, which
+    skip it for an unchanged article; a backfill asks for it, as its pages are new, its workers have the
     spare CPU and its one writer has none.
     """
     profile = source.profile_at(page.fetched_at) if source else GENERIC
@@ -101,7 +103,8 @@ def prepare_page(page: FetchedPage, source: Source | None, *, for_writer: bool =
     # From the values `upsert_article` stores, so `link` and `index_pending` would make the same.
     features = article_features(result.url, result.source, result.title, result.lead, result.text,
                                 result.published, result.fetched_at, relevance.mfa)
-    return PreparedPage(page, result, relevance, features, index_fields(result.title, result.lead, result.text))
+    press = None if result.official else press_cues(result.title or "", result.lead or "", result.text or "")
+    return PreparedPage(page, result, relevance, features, index_fields(result.title, result.lead, result.text), press)
 
 
 def store_prepared(db: Database, prepared: PreparedPage, raw_id: int, *, record_failures: bool = True) -> PageOutcome:
@@ -116,7 +119,7 @@ def store_prepared(db: Database, prepared: PreparedPage, raw_id: int, *, record_
         return outcome
     result.raw_id = raw_id
     with transaction(db):
-        added = _add(db, result, prepared.relevance, prepared.link_features, prepared.lemmas)
+        added = _add(db, result, prepared.relevance, prepared.link_features, prepared.lemmas, prepared.press)
     return PageOutcome(prepared.page.url, raw_id, added.status, article_id=added.article_id)
 
 
@@ -140,14 +143,15 @@ def add_articles(db: Database, articles: list[Article]) -> list[AddResult]:
 
 def _add(
     db: Database, article: Article, verdict: Relevance | None = None, features: Doc | None = None,
-    lemmas: tuple[str, str, str] | None = None,
+    lemmas: tuple[str, str, str] | None = None, press: PressCues | None = None,
 ) -> AddResult:
     """Classify (unless `verdict` says already), store, link and index one article, with its
-    link features and lemma-index row when made beforehand; the caller holds the transaction."""
+    link features, press cues and lemma-index row when made beforehand; the caller holds the
+    transaction."""
     verdict = verdict or classify(article)
     article_id, status = upsert_article(db, article, mfa=verdict.mfa, mfa_reasons=verdict.reasons)
     if status != "unchanged":
         link(db, article_id, features)
-        link_primary(db, article_id)
+        link_primary(db, article_id, press)
         index_pending(db, {article_id: lemmas} if lemmas else None)
     return AddResult(article_id, status)

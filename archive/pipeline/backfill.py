@@ -340,7 +340,7 @@ _SOURCES: dict[str, Source] = {}
 def _prepare_chunk(pages: list[FetchedPage]) -> list[tuple]:
     """The prepared halves of a chunk of pages, without the pages (the writer has them)."""
     prepared = (_prepare(page, _SOURCES[page.source]) for page in pages)
-    return [(p.result, p.relevance, p.link_features, p.lemmas) for p in prepared]
+    return [(p.result, p.relevance, p.link_features, p.lemmas, p.press) for p in prepared]
 
 
 def _started() -> bool:
@@ -399,8 +399,8 @@ class _Preparer:
     def _take(self) -> Iterator[tuple[_Item, PreparedPage]]:
         chunk, pending = self.in_flight.popleft()
         results = pending.result() if isinstance(pending, Future) else pending
-        for item, (result, relevance, features, lemmas) in zip(chunk, results):
-            yield item, PreparedPage(item.page, result, relevance, features, lemmas)
+        for item, prepared in zip(chunk, results):
+            yield item, PreparedPage(item.page, *prepared)
 
 
 # ------------------------------------------------------------------ storing
