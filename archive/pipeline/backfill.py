@@ -170,17 +170,7 @@ def backfill(
         db = open_archive(db_path, create=True, verify=True)
         try:
             reader = _Reader(db, config, sources, since, until, update, report, problems)
-            writer = _Writer(db, report, update)
-            try:
-                for item in reader.items(paths):
-                    for ready in preparer.add(item):
-                        writer.add(*ready)
-                for ready in preparer.finish():
-                    writer.add(*ready)
-            except BrokenProcessPool:
-                report.stopped = ("an extraction worker died (killed, or out of memory?); what was read before it "
-                                  "is stored, and running the same command again goes on from there")
-            writer.flush()
+            _Writer(db, report, update).store(_in_file_order(reader.items(paths), preparer, report))
         finally:
             db.close()
     return report
@@ -403,6 +393,19 @@ class _Preparer:
             yield item, PreparedPage(item.page, *prepared)
 
 
+def _in_file_order(items: Iterator[_Item], preparer: "_Preparer", report: BackfillReport) -> Iterator[tuple[_Item, PreparedPage]]:
+    """The prepared pages of `items`, in file order; pulling one keeps the workers supplied.
+
+    A dead worker ends them early (reported), so the pages before it are still stored."""
+    try:
+        for item in items:
+            yield from preparer.add(item)
+        yield from preparer.finish()
+    except BrokenProcessPool:
+        report.stopped = ("an extraction worker died (killed, or out of memory?); what was read before it "
+                          "is stored, and running the same command again goes on from there")
+
+
 # ------------------------------------------------------------------ storing
 
 
@@ -413,24 +416,27 @@ class _Writer:
         self.db = db
         self.report = report
         self.update = update
-        self.batch: list[tuple[_Item, PreparedPage]] = []
-        self.batch_bytes = 0
 
-    def add(self, item: _Item, prepared: PreparedPage) -> None:
-        self.batch.append((item, prepared))
-        self.batch_bytes += len(item.page.body)
-        if len(self.batch) >= BATCH_PAGES or self.batch_bytes >= BATCH_BYTES:
-            self.flush()
+    def store(self, pages: Iterator[tuple[_Item, PreparedPage]]) -> None:
+        """Store each page as it comes, committing every BATCH_PAGES (or BATCH_BYTES).
 
-    def flush(self) -> None:
-        if not self.batch:
-            return
-        with transaction(self.db):
-            outcomes = [(item.source.name, self._store(item, prepared)) for item, prepared in self.batch]
-        for name, outcome in outcomes:  # counted once committed
-            self.report.sources[name].count(*outcome)
-        self.batch.clear()
-        self.batch_bytes = 0
+        Each page is stored as soon as it is ready, not a batch at a time: between two pages
+        the next one is pulled, which hands the workers more to do. Collecting a batch first
+        left them idle while the writer stored it (--jobs 2 used 1.38 cores of 2)."""
+        pages = iter(pages)
+        while True:
+            stored: list[tuple[str, tuple[str, str | None]]] = []
+            size = 0
+            with transaction(self.db):
+                for item, prepared in pages:
+                    stored.append((item.source.name, self._store(item, prepared)))
+                    size += len(item.page.body)
+                    if len(stored) >= BATCH_PAGES or size >= BATCH_BYTES:
+                        break
+            for name, outcome in stored:  # counted once committed
+                self.report.sources[name].count(*outcome)
+            if not stored:
+                return
 
     def _store(self, item: _Item, prepared: PreparedPage) -> tuple[str, str | None]:
         """Store one page inside the batch's transaction; its (status, reason)."""
