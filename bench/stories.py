@@ -215,6 +215,7 @@ MECHANISMS = [
     ("+ next-day rule", {"next_day_hours": [44], "next_day_cosine": [0.55, 0.6, 0.65, 0.7, 0.75, 1.01]}, {}),
     ("+ undated margin over other dates", {"undated_cosine": [0.45, 0.5, 0.55, 0.6],
                                            "undated_margin": [0.0, 0.05, 0.1, 0.15]}, {}),
+    ("+ previews apart from reports", {"preview_report_cosine": [1.01, 0.8, 0.7, 0.0]}, {}),
     ("+ same-day thresholds retuned (not kept)", {"cosine_alone": [0.45, 0.5, 0.55, 0.6, 0.65],
                                        "cosine_with_names": [0.3, 0.35, 0.4, 0.45, 0.5],
                                        "names_overlap": [0.4, 0.5, 0.6, 0.7]}, {}),
@@ -222,7 +223,8 @@ MECHANISMS = [
 # The rule before any mechanism: the shipped thresholds of the code before undated articles were
 # grouped, with every undated mechanism off.
 START = dict(undated_by_copy=False, undated_by_dateline=False, undated_cosine=1.01, undated_margin=0.0, next_day_hours=20,
-             next_day_cosine=1.01, cosine_alone=0.5, cosine_with_names=0.35, names_overlap=0.5)
+             next_day_cosine=1.01, cosine_alone=0.5, cosine_with_names=0.35, names_overlap=0.5,
+             preview_report_cosine=0.0)
 MIN_PRECISION = 0.95
 
 

@@ -1,6 +1,7 @@
 """Stories: rewrites join, hard negatives stay apart, and the partition never depends on runs or order."""
 
 import json
+from dataclasses import replace as dataclass_replace
 
 from archive.link.linking import recluster
 from archive.pipeline.ingest import ingest_file
@@ -228,3 +229,75 @@ def test_the_margin_gives_the_same_stories_in_any_order_and_after_an_edit(tmp_pa
     assert frozenset([urls[0], urls[1], urls[3], urls[4]]) in after_edit, "no rival left: it joins the seizure"
     assert after_edit == _partition(_ingest(tmp_path, "edited-fresh", [records[:2] + [edited] + records[3:]]))
     assert _story_rows_agree(db)
+
+
+# An announcement of talks in the morning, the talks reported in the afternoon by two outlets,
+# and an outcome stated in the future tense after them (invented, in the manner of wire copy).
+_TALKS = [
+    ("https://tass.example.ru/anons", "2025-04-09T09:00:00+03:00",
+     "Лавров проведет в Москве переговоры с главой МИД Египта",
+     "В среду в Москве состоятся переговоры министра иностранных дел России Сергея Лаврова и главы МИД "
+     "Египта Бадра Абдель Ати. Как сообщили в министерстве, на встрече будут обсуждаться ситуация в секторе "
+     "Газа, поставки российской пшеницы в Египет и строительство атомной электростанции в Эль-Дабаа."),
+    ("https://ria.example.ru/talks", "2025-04-09T15:00:00+03:00",
+     "Лавров провел в Москве переговоры с главой МИД Египта",
+     "Министр иностранных дел России Сергей Лавров провел в Москве переговоры с главой МИД Египта Бадром "
+     "Абдель Ати. Стороны обсудили ситуацию в секторе Газа, поставки российской пшеницы в Египет и "
+     "строительство атомной электростанции в Эль-Дабаа, сообщили в министерстве."),
+    ("https://news.example.org/gaza-npp", "2025-04-09T16:00:00+03:00",
+     "Лавров и Абдель Ати обсудили Газу и АЭС в Эль-Дабаа",
+     "Глава МИД России Сергей Лавров и его египетский коллега Бадр Абдель Ати на переговорах в Москве "
+     "обсудили обстановку в секторе Газа и ход строительства АЭС в Эль-Дабаа. Министры также затронули "
+     "поставки российской пшеницы в Египет."),
+    ("https://gazeta.example.org/npp", "2025-04-09T17:00:00+03:00",
+     "Россия и Египет ускорят строительство АЭС в Эль-Дабаа",
+     "Россия и Египет ускорят строительство атомной электростанции в Эль-Дабаа, договорились по итогам "
+     "переговоров в Москве министр иностранных дел России Сергей Лавров и глава МИД Египта Бадр Абдель Ати. "
+     "Министры обсудили также ситуацию в секторе Газа и поставки пшеницы."),
+]
+
+
+def test_title_tense_reads_the_predicate():
+    from archive.link.stories import PREVIEW, REPORT, UNKNOWN, title_tense
+
+    assert title_tense("Лавров проведет в Москве переговоры с главой МИД Египта") == PREVIEW
+    assert title_tense("В Москве пройдут консультации по Ближнему Востоку") == PREVIEW
+    assert title_tense("Глава МИД Египта посетит Москву") == PREVIEW
+    assert title_tense("Лавров провел в Москве переговоры с главой МИД Египта") == REPORT
+    # What a speaker said is reported, whatever its tense.
+    assert title_tense("Лавров: саммит состоится через месяц") == REPORT
+    assert title_tense("Захарова заявила, что Москва ответит на высылку дипломатов") == REPORT
+    assert title_tense("Москва и Каир готовят соглашение о пшенице") == UNKNOWN
+    assert title_tense("Переговоры в Москве") == UNKNOWN
+    assert title_tense("") == UNKNOWN
+
+
+def test_an_announcement_is_another_story_than_the_event_it_announces(tmp_path):
+    from archive.link import stories
+    from archive.link.stories import features
+
+    records = [{"url": u, "published": p, "title": t, "text": x} for u, p, t, x in _TALKS[:3]]
+    expected = {frozenset([records[0]["url"]]), frozenset(r["url"] for r in records[1:])}
+    db = _ingest(tmp_path, "talks", [records])
+    assert _partition(db) == expected
+    assert _partition(_ingest(tmp_path, "backward", [[r] for r in reversed(records)])) == expected
+    recluster(db)
+    assert _partition(db) == expected
+    announcement, report, outcome = (features(_TALKS[i][2], _TALKS[i][3], hour) for i, hour in ((0, 0), (1, 6), (3, 8)))
+    # Without their titles, the texts alone make them one story: it is the titles' tenses that part them.
+    assert stories.same_story(features("", _TALKS[0][3], 0), features("", _TALKS[1][3], 6))
+    assert not stories.same_story(announcement, report)
+    # A title in the future tense published after the report states an outcome, not an announcement.
+    assert stories.same_story(outcome, report)
+    assert not stories.same_story(dataclass_replace(outcome, hour=6), report)
+
+
+def test_story_features_stored_before_the_title_tense_decode_as_unknown():
+    from archive.link.stories import PREVIEW, UNKNOWN, StoryFeatures, features
+
+    title, _, _, text = _TALKS[0][2], None, None, _TALKS[0][3]
+    stored = features(title, text, 480_000)
+    assert stored.tense == PREVIEW
+    assert StoryFeatures.decode(480_000, stored.encode()) == stored
+    old = StoryFeatures.decode(480_000, stored.encode()[:-1])  # the blob of story rule 3
+    assert old.tense == UNKNOWN and old.terms == stored.terms and old.quote_ngrams == stored.quote_ngrams

@@ -121,6 +121,8 @@ def same_story(a: Doc, b: Doc, reprint: bool, rule: StoryRule = RULE) -> bool:
     if reprint and rule.undated_by_copy:
         return True
     similarity = stories.cosine(a.story.terms, b.story.terms)
+    if stories.tenses_apart(a.story, b.story, rule, similarity, timed=False):
+        return False
     if undated.dateline is not None and rule.undated_by_dateline:
         if dateline_hours_apart(undated.dateline, dated.story.hour) > rule.window_hours:
             return False
