@@ -81,7 +81,14 @@ def normalize(text: str) -> str:
 
 def words(normalized: str) -> list[str]:
     """Word tokens of normalized text; hyphenated words ("из-за", "ростов-на-дону") stay whole."""
-    return _WORD.findall(normalized)
+    return list(_words(normalized))
+
+
+@lru_cache(maxsize=16)
+def _words(normalized: str) -> tuple[str, ...]:
+    """Cached for a few texts, as `normalize` is: relevance, reprints, story terms and press
+    cues each split the same title and body of the article being prepared (four times)."""
+    return tuple(_WORD.findall(normalized))
 
 
 @lru_cache(maxsize=200_000)
