@@ -234,10 +234,14 @@ def _term(token: str) -> str | None:
 def _names(text: str) -> set[str]:
     """Stems of capitalised words not at a sentence start, and of acronyms: people, places, bodies."""
     found = set()
+    taken: set[str] = set()  # tokens already decided at one position: a name is counted once
     for match in _NAME.finditer(text):
         token = match.group(1)
+        if token in taken:
+            continue
         if not token.isupper() and _SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]):
             continue
+        taken.add(token)
         stemmed = stem(token.lower())
         if len(stemmed) >= 2 and stemmed not in STOP_STEMS:
             found.add(stemmed)
