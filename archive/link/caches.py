@@ -117,14 +117,15 @@ def hours_around(db: Database, hour: int) -> list[Hour]:
     window = connection_window(db)
     reach = stories.RULE.reach_hours
     low, high = hour - reach, hour + reach
-    tokens = dict(db.execute("SELECT hour, token FROM dedup_hours WHERE hour BETWEEN ? AND ?", [low, high]))
+    tokens = dict(db.execute("SELECT hour, token FROM dedup_hours WHERE hour BETWEEN ? AND ? ORDER BY hour", [low, high]))
+    # Hours without articles have no token: a bucket cached for one is stale and goes; only the
+    # hours that have articles are visited below (a date without a time counts as noon, so most
+    # of the 89 hours around one are empty).
+    for h in [h for h in range(low, high + 1) if h not in tokens and h in window.hours]:
+        window.drop(h)
     buckets = []
-    for h in range(low, high + 1):
-        token = tokens.get(h)
+    for h, token in tokens.items():
         cached = window.hours.get(h)
-        if token is None:
-            window.drop(h)
-            continue
         if cached is None or cached.token != token:
             cached = Hour(token)
             for doc in select_docs(db, "hour = ? AND undated = 0", [h]):
