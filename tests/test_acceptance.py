@@ -94,3 +94,43 @@ def test_a_newcomer_reads_quotes_and_stories_and_hands_over_the_pages(tmp_path):
         assert refused.returncode != 0 and "Traceback" not in refused.stderr, (args, refused.stderr)
         assert len(refused.stderr.strip().splitlines()) == 1, (args, refused.stderr)
     assert (tmp_path / "demo.db").read_bytes() == before
+
+
+def test_a_backfill_stopped_with_ctrl_c_says_what_it_kept_and_finishes_when_run_again(tmp_path):
+    """The README's "Backfill from web archives": a WARC of 500 pages ingested with two jobs,
+    Ctrl-C once the first batch is committed, then the same command again."""
+    import signal
+    import time
+
+    from tests.support.processes import count_articles
+    from tests.support.warcs import WarcBuilder, article_pages
+    from tests.test_backfill import dump
+
+    pages = article_pages(generated=500, curated=False)
+    builder = WarcBuilder()
+    builder.warcinfo(pages[0].captured)
+    for page in pages:
+        builder.request(page.url, page.captured)
+        builder.response(page.url, page.body, page.captured,
+                         headers=[("Content-Type", page.content_type), ("Content-Length", str(len(page.body)))])
+    builder.write(tmp_path / "cc-news.warc.gz")
+    command = [str(BIN / "mfa-archive"), "ingest", "cc-news.warc.gz", "--db", "backfill.db", "--jobs", "2"]
+    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    while count_articles(tmp_path / "backfill.db") < 100:  # the first batch is committed
+        assert proc.poll() is None and time.monotonic() < deadline, "the backfill ended before its first commit"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to the command (its workers ignore it)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (out, err)
+    assert err.count("\n") == 1 and "interrupted" in err and "running the same command again" in err, err
+    kept = count_articles(tmp_path / "backfill.db")
+    new = sum(int(n.replace(",", "")) for n in re.findall(r"new ([\d,]+)", out))
+    assert 100 <= kept < len(pages) and kept == new, (kept, out)
+    again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert sum(int(n.replace(",", "")) for n in re.findall(r"already ingested ([\d,]+)", again.stdout)) == kept, again.stdout
+    whole = mfa("ingest", "cc-news.warc.gz", "--db", "whole.db", "--jobs", "1", cwd=tmp_path)
+    assert whole.returncode == 0, whole.stderr
+    assert count_articles(tmp_path / "backfill.db") == len(pages)
+    assert dump(tmp_path / "backfill.db") == dump(tmp_path / "whole.db")

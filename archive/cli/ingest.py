@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from archive.cli import EXIT_FAILURE, EXIT_OK
+    from archive.cli import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK
     from archive.errors import UserError
     from archive.pipeline.ingest import input_kind
 
@@ -83,6 +83,11 @@ def run(args: argparse.Namespace) -> int:
                               jobs=args.jobs or CORES, update=args.update, problems=sys.stderr)
             for line in report.lines():
                 print(line)
+            if report.interrupted:
+                stored = sum(t.new + t.updated for t in report.sources.values())
+                sys.stderr.write(f"mfa-archive ingest: interrupted; the {stored:,} articles counted above are stored, "
+                                 f"and running the same command again goes on from there\n")
+                return EXIT_INTERRUPTED
             failed |= bool(report.damaged or report.stopped)
         else:
             failed |= _ingest_lines(args.db, files, several=len(paths) > 1)

@@ -113,6 +113,7 @@ class BackfillReport:
     files: list[FileTally] = field(default_factory=list)
     sources: dict[str, SourceTally] = field(default_factory=dict)
     stopped: str | None = None  # why the run ended early
+    interrupted: bool = False  # Ctrl-C: the open batch was rolled back, the committed ones kept
 
     @property
     def damaged(self) -> int:
@@ -170,7 +171,12 @@ def backfill(
         db = open_archive(db_path, create=True, verify=True)
         try:
             reader = _Reader(db, config, sources, since, until, update, report, problems)
-            _Writer(db, report, update).store(_in_file_order(reader.items(paths), preparer, report))
+            try:
+                _Writer(db, report, update).store(_in_file_order(reader.items(paths), preparer, report))
+            except KeyboardInterrupt:
+                # The open batch was rolled back with its `warc_records` rows; the report counts
+                # committed pages only, which the next run skips as already ingested.
+                report.interrupted = True
         finally:
             db.close()
     return report
