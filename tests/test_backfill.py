@@ -453,3 +453,52 @@ def test_a_killed_backfill_resumes_with_nothing_lost_or_stored_twice(big_warc, t
     assert finished.returncode == 0, finished.stderr
     assert "already ingested" in finished.stdout
     assert dump(db) == dump(reference)
+
+
+def test_the_write_lock_is_free_while_other_sites_records_are_read(tmp_path, monkeypatch):
+    """A crawl of the same archive must not wait out a backfill's pass over the rest of a
+    CC-NEWS file: the writer commits what it holds and opens no transaction while the reader
+    finds nothing to store."""
+    import io
+
+    import archive.pipeline.backfill as backfill_module
+
+    pages = article_pages(generated=48, curated=False)
+    builder = WarcBuilder()
+    builder.warcinfo(pages[0].captured)
+    # Enough pages first that the writer is storing them (a transaction open) when the reader
+    # comes to the other site's records: pages are handed on a chunk at a time, and a few
+    # chunks are kept in flight.
+    before = (backfill_module.TASKS_PER_JOB + 2) * backfill_module.CHUNK_PAGES
+    for page in pages[:before]:
+        builder.response(page.url, page.body, page.captured, headers=[("Content-Type", page.content_type)])
+    for n in range(3 * backfill_module.IDLE_RECORDS):  # another site's pages
+        builder.response(f"https://example.org/news/{n}", b"<html><body>elsewhere</body></html>", pages[0].captured,
+                         headers=[("Content-Type", "text/html")])
+    for page in pages[before:]:
+        builder.response(page.url, page.body, page.captured, headers=[("Content-Type", page.content_type)])
+    warc = tmp_path / "mixed.warc.gz"
+    builder.write(warc)
+    db_path = tmp_path / "archive.db"
+    open_archive(db_path, create=True).close()
+    probe = f"https://example.org/news/{2 * backfill_module.IDLE_RECORDS}"
+    seen: dict[str, bool] = {}
+    source_of = backfill_module._Reader._source_of
+
+    def watching(self, uri):
+        if uri == probe and "free" not in seen:  # some way into the other site's records
+            other = sqlite3.connect(db_path, timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                seen["free"] = True
+            except sqlite3.OperationalError:
+                seen["free"] = False
+            finally:
+                other.close()
+        return source_of(self, uri)
+
+    monkeypatch.setattr(backfill_module._Reader, "_source_of", watching)
+    report = backfill_module.backfill(db_path, load_config(), [warc], jobs=1, problems=io.StringIO())
+    assert seen == {"free": True}
+    assert sum(t.new for t in report.sources.values()) == len(pages) == count_articles(db_path)

@@ -13,8 +13,9 @@ stemmed term vectors, with a lower bar when they also name the same people and p
 events with the same people fall apart on the time window, and same-day separate statements on
 the low term similarity. A title in the future tense announces an event ("Лавров проведет
 переговоры", "В Москве пройдут консультации") and one in the past reports one ("Лавров провел
-переговоры", "Лавров открыл заседание"): an announcement and a later report are two stories
-however much they share, unless one is a copy of the other (`title_tense`, `tenses_apart`).
+переговоры", "Лавров открыл заседание"): an announcement and a later report are never linked
+to each other however much they share, unless one is a copy of the other (`title_tense`,
+`tenses_apart`); an article linked to both still joins them in one story.
 """
 
 from __future__ import annotations

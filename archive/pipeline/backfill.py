@@ -58,6 +58,10 @@ BATCH_BYTES = 32 * 1024 * 1024  # a batch of very large pages is committed soone
 CHUNK_PAGES = 8
 TASKS_PER_JOB = 3  # tasks queued per worker, so a worker has the next one while the writer stores
 PARENT_CHECK_S = 0.5  # how often a worker checks that the backfill that forked it still runs
+# Records read without finding a page to store before the writer commits what it holds: the
+# write lock is not kept while the reader passes over other sites' records (a CC-NEWS file is
+# mostly other sites: about 35 MB of it a second here, a few hundred records).
+IDLE_RECORDS = 200
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -165,21 +169,43 @@ def backfill(
     load_rules()  # a broken relevance.toml stops the run here, in one line, not every page in a worker
     morph()  # pymorphy3's dictionaries, loaded once here and shared by the forked workers
     report = BackfillReport(sources={s.name: SourceTally() for s in sources})
-    with _Preparer(jobs, sources) as preparer:
+    with _CtrlC() as ctrl_c, _Preparer(jobs, sources) as preparer:
         from archive.schema import open_archive
 
         db = open_archive(db_path, create=True, verify=True)
         try:
-            reader = _Reader(db, config, sources, since, until, update, report, problems)
-            try:
-                _Writer(db, report, update).store(_in_file_order(reader.items(paths), preparer, report))
-            except KeyboardInterrupt:
-                # The open batch was rolled back with its `warc_records` rows; the report counts
-                # committed pages only, which the next run skips as already ingested.
-                report.interrupted = True
+            reader = _Reader(db, config, sources, since, until, update, report, problems, ctrl_c)
+            _Writer(db, report, update).store(_in_file_order(reader.items(paths), preparer, report))
         finally:
             db.close()
+    report.interrupted = ctrl_c.requested
     return report
+
+
+class _CtrlC:
+    """Ctrl-C stops the reading; the pages already read are stored and committed, so what the
+    report counts is exactly what the archive holds. A second Ctrl-C stops at once (the open
+    batch is rolled back, as a kill would, and the next run does it again).
+
+    Only the main thread can take signals; elsewhere Ctrl-C is Python's usual exception."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.previous = None
+
+    def __enter__(self) -> "_CtrlC":
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._take)
+        return self
+
+    def _take(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc_info) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
 
 
 # ------------------------------------------------------------------ reading
@@ -188,8 +214,9 @@ def backfill(
 class _Reader:
     """Records to pages: which records are taken, and why the others are not."""
 
-    def __init__(self, db, config, sources, since, until, update, report, problems) -> None:
+    def __init__(self, db, config, sources, since, until, update, report, problems, ctrl_c: _CtrlC) -> None:
         self.db = db
+        self.ctrl_c = ctrl_c
         self.config = config
         self.sources = {s.name: s for s in sources}
         self.since, self.until = since, until
@@ -205,7 +232,10 @@ class _Reader:
             return None
         return self.config.source_for_host(host) if host else None
 
-    def items(self, paths: list[Path]) -> Iterator[_Item]:
+    def items(self, paths: list[Path]) -> Iterator[_Item | None]:
+        """The pages to store, in file order, and None after every IDLE_RECORDS records read
+        without one (the writer commits then). Ends early, at a record's end, on Ctrl-C."""
+        since_page = 0
         for path in paths:
             tally = FileTally(path)
             self.report.files.append(tally)
@@ -221,7 +251,13 @@ class _Reader:
 
             records = read_warc(path, wants, max_block_bytes=self.max_bytes + MAX_HEADER_BYTES, on_problem=damaged)
             for record in records:
+                if self.ctrl_c.requested:
+                    return
                 tally.records += 1
+                since_page += 1
+                if since_page >= IDLE_RECORDS:
+                    since_page = 0
+                    yield None
                 if record.kind not in ("response", "revisit"):
                     tally.other_types += 1
                     continue
@@ -234,6 +270,7 @@ class _Reader:
                 sources_tally.records += 1
                 taken = self._take(record, source, path.name)
                 if isinstance(taken, _Item):
+                    since_page = 0
                     yield taken
                 else:
                     sources_tally.count(*taken)
@@ -399,13 +436,19 @@ class _Preparer:
             yield item, PreparedPage(item.page, *prepared)
 
 
-def _in_file_order(items: Iterator[_Item], preparer: "_Preparer", report: BackfillReport) -> Iterator[tuple[_Item, PreparedPage]]:
-    """The prepared pages of `items`, in file order; pulling one keeps the workers supplied.
+def _in_file_order(
+    items: Iterator[_Item | None], preparer: "_Preparer", report: BackfillReport,
+) -> Iterator[tuple[_Item, PreparedPage] | None]:
+    """The prepared pages of `items`, in file order, and the reader's None (nothing for a
+    while); pulling one keeps the workers supplied.
 
     A dead worker ends them early (reported), so the pages before it are still stored."""
     try:
         for item in items:
-            yield from preparer.add(item)
+            if item is None:
+                yield None
+            else:
+                yield from preparer.add(item)
         yield from preparer.finish()
     except BrokenProcessPool:
         report.stopped = ("an extraction worker died (killed, or out of memory?); what was read before it "
@@ -423,26 +466,33 @@ class _Writer:
         self.report = report
         self.update = update
 
-    def store(self, pages: Iterator[tuple[_Item, PreparedPage]]) -> None:
-        """Store each page as it comes, committing every BATCH_PAGES (or BATCH_BYTES).
+    def store(self, pages: Iterator[tuple[_Item, PreparedPage] | None]) -> None:
+        """Store each page as it comes, committing every BATCH_PAGES (or BATCH_BYTES), and
+        whenever the reader has gone a while without a page (None).
 
         Each page is stored as soon as it is ready, not a batch at a time: between two pages
         the next one is pulled, which hands the workers more to do. Collecting a batch first
-        left them idle while the writer stored it (--jobs 2 used 1.38 cores of 2)."""
+        left them idle while the writer stored it (--jobs 2 used 1.38 cores of 2). A batch's
+        transaction begins with its first page, so the write lock is not held while the
+        reader passes over records of other sites."""
         pages = iter(pages)
         while True:
+            first = next((page for page in pages if page is not None), None)
+            if first is None:
+                return
             stored: list[tuple[str, tuple[str, str | None]]] = []
             size = 0
             with transaction(self.db):
-                for item, prepared in pages:
+                ready = first
+                while ready is not None:  # None: the reader is passing over other records, or done
+                    item, prepared = ready
                     stored.append((item.source.name, self._store(item, prepared)))
                     size += len(item.page.body)
                     if len(stored) >= BATCH_PAGES or size >= BATCH_BYTES:
                         break
+                    ready = next(pages, None)
             for name, outcome in stored:  # counted once committed
                 self.report.sources[name].count(*outcome)
-            if not stored:
-                return
 
     def _store(self, item: _Item, prepared: PreparedPage) -> tuple[str, str | None]:
         """Store one page inside the batch's transaction; its (status, reason)."""
