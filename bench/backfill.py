@@ -20,8 +20,8 @@ Memory is the peak, sampled every 50 ms, of the proportional set size (PSS) summ
 ingest process and its workers (forked workers share pages with their parent; PSS counts a
 shared page once in the total).
 
-The build machines are shared: bare extraction runs before the ingests and after each
-`--jobs 2` run, and the table compares against the fastest bare run (which can only lower
+The build machines are shared: bare extraction runs before the ingests, before the first
+`--jobs 2` run and after each one, and the table compares against the fastest bare run (which can only lower
 the ratios). With --rounds N, `--jobs 2` runs N times, each between two bare runs, and each
 round's ratio is taken against the mean of the two bare runs beside it; their median is the
 figure least moved by the machine's drift. CPU time per page
@@ -173,6 +173,7 @@ def main() -> None:
     bare_runs = [bare_extraction(bodies)]
     load_before = os.getloadavg()[0]
     results = {1: run_ingest(full, tmp / "jobs1.db", 1)}
+    bare_runs.append(bare_extraction(bodies))  # right before the first --jobs 2 run
     # Each --jobs 2 run sits between two bare runs, so a round's ratio compares runs minutes apart:
     # on a shared machine the speed of both drifts by tens of percent within a quarter of an hour.
     rounds = []
