@@ -30,6 +30,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from archive.models import Part
 from archive.quotes.compare import Check, Normalised, check_quote
@@ -143,12 +144,27 @@ def term_counts(*texts: str) -> dict[str, int]:
     for text in texts:
         if text:
             tokens.update(words(normalize(text)))
-    counts: Counter = Counter()
+    # A plain dict: a Counter calls its Python __missing__ for every new term.
+    counts: dict[str, int] = {}
     for token, count in tokens.items():
-        term = stem(token)
-        if len(term) >= 3 and term not in _STOP_WORDS:
-            counts[term] += count
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS])
+        term = _content_term(token)
+        if term is not None:
+            counts[term] = counts.get(term, 0) + count
+    # The most frequent first, ties in alphabetical order: sorted by term, then by count with
+    # a stable sort, which keeps the alphabetical order among equal counts. Same order as
+    # sorting on (-count, term) without a tuple a term (0.067 -> 0.047 ms a page; heapq.nsmallest
+    # of 80 out of the ~160 distinct terms an article has was slower than either, 0.10 ms).
+    top = sorted(counts)
+    top.sort(key=counts.__getitem__, reverse=True)
+    return {term: counts[term] for term in top[:TOP_TERMS]}
+
+
+@lru_cache(maxsize=200_000)
+def _content_term(token: str) -> str | None:
+    """The stem a word counts as, or None for stop words and stems under three letters
+    (cached per word, as news vocabulary repeats)."""
+    term = stem(token)
+    return term if len(term) >= 3 and term not in _STOP_WORDS else None
 
 
 def weights(counts: dict[str, int]) -> dict[str, float]:

