@@ -301,3 +301,28 @@ def test_story_features_stored_before_the_title_tense_decode_as_unknown():
     assert StoryFeatures.decode(480_000, stored.encode()) == stored
     old = StoryFeatures.decode(480_000, stored.encode()[:-1])  # the blob of story rule 3
     assert old.tense == UNKNOWN and old.terms == stored.terms and old.quote_ngrams == stored.quote_ngrams
+
+
+def test_the_batched_similarities_equal_the_pairwise_cosine_bit_for_bit():
+    """`docs.similarities` replaces one `cosine` a pair in linking, so it must give the very
+    same floats: the decisions compare them with thresholds."""
+    import random
+    from array import array as _array
+
+    from archive.link import stories
+    from archive.link.docs import Doc, similarities
+
+    rng = random.Random(7)
+
+    def doc(n_terms: int) -> Doc:
+        ids = rng.sample(range(300), n_terms)
+        weights = _array("f", (rng.random() ** 3 * 10 ** rng.randint(-3, 0) for _ in ids))
+        return Doc(0, "", "", False, "", 0, _array("I"),
+                   stories.StoryFeatures(0, dict(zip(ids, weights)), frozenset(), frozenset()))
+
+    for _ in range(500):
+        one = doc(rng.choice([0, 1, 5, 80]))
+        others = [doc(rng.choice([0, 1, 40, 80])) for _ in range(rng.randint(0, 30))]
+        got = similarities(one, others)
+        assert got == [stories.cosine(one.story.terms, o.story.terms) for o in others]
+        assert got == [stories.cosine(o.story.terms, one.story.terms) for o in others]

@@ -37,7 +37,7 @@ from archive.link import stories
 from archive.link.caches import band_index, hours_around, select_docs, touch_hour, connection_window
 from archive.link.docs import (
     CONTENT, DATELINE, DOC_COLUMNS, NONE, REPRINT, Doc, anchor_holds, anchor_rank, doc_features, doc_row, is_reprint,
-    same_story,
+    same_story, similarities,
 )
 from archive.link.minhash import MINHASH_VERSION, NUM_PERM, copy_by_estimate
 from archive.link.primary import link_primary, refresh_story_primary
@@ -138,14 +138,16 @@ def _story_matches(db: Database, doc: Doc, reprints: list[Doc]) -> list[Doc]:
     """
     keys = doc.story.keys()
     reprint_ids = {r.article_id for r in reprints}
-    matches = []
-    for bucket in hours_around(db, doc.story.hour):  # dated docs only
+    others = []
+    for bucket in hours_around(db, doc.story.hour):  # dated docs only, all within reach
         candidates = ids_sharing(keys, bucket.by_key, stories.MIN_SHARED_KEYS)
-        candidates |= ids_sharing(doc.story.quote_ngrams, bucket.by_quote, stories.MIN_SHARED_QUOTES)
-        for other_id in candidates - reprint_ids - {doc.article_id}:
-            other = bucket.docs[other_id]
-            if same_story(doc, other, False):
-                matches.append(other)
+        if doc.story.quote_ngrams:
+            candidates |= ids_sharing(doc.story.quote_ngrams, bucket.by_quote, stories.MIN_SHARED_QUOTES)
+        others += (bucket.docs[other_id] for other_id in candidates - reprint_ids - {doc.article_id})
+    # The cosines of all candidates at once (`similarities`, equal to one `cosine` a pair): the
+    # pairwise loop was half of this function's CPU.
+    matches = [other for other, similarity in zip(others, similarities(doc, others))
+               if same_story(doc, other, False, similarity=similarity)]
     return matches + reprints
 
 

@@ -327,13 +327,15 @@ def tenses_apart(a: StoryFeatures, b: StoryFeatures, rule: StoryRule, similarity
     return not (timed and preview.hour > report.hour)
 
 
-def same_story(a: StoryFeatures, b: StoryFeatures, rule: StoryRule = RULE) -> bool:
+def same_story(a: StoryFeatures, b: StoryFeatures, rule: StoryRule = RULE, similarity: float | None = None) -> bool:
     """The pairwise "same event" decision for two dated articles that are not copies of each
-    other; symmetric and independent of the rest of the archive."""
+    other; symmetric and independent of the rest of the archive. `similarity`, when given, is
+    `cosine(a.terms, b.terms)` computed beforehand (archive.link.docs.similarities)."""
     apart = abs(a.hour - b.hour)
     if apart > rule.reach_hours:
         return False
-    similarity = cosine(a.terms, b.terms)
+    if similarity is None:
+        similarity = cosine(a.terms, b.terms)
     if tenses_apart(a, b, rule, similarity):
         return False
     if apart > rule.window_hours:
