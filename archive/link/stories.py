@@ -292,9 +292,14 @@ def features(title: str, text: str, hour: int) -> StoryFeatures:
 def cosine(a: dict[int, float], b: dict[int, float]) -> float:
     """Dot product of two unit-length term vectors, over the (few) shared terms only.
 
-    The shared terms are summed in sorted order so that cosine(a, b) == cosine(b, a) exactly.
+    The shared terms are added one after another in sorted order, so that cosine(a, b) ==
+    cosine(b, a) exactly and `docs.similarities` (a running sum in the same order) gives the
+    same floats. Not with sum(): since Python 3.12 it compensates rounding, another result.
     """
-    return sum(a[t] * b[t] for t in sorted(a.keys() & b.keys()))
+    total = 0.0
+    for term in sorted(a.keys() & b.keys()):
+        total += a[term] * b[term]
+    return total
 
 
 def names_overlap(a: frozenset[int], b: frozenset[int]) -> float:
