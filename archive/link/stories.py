@@ -266,7 +266,9 @@ def _quote_ngrams(unified: str) -> set[int]:
 
 def features(title: str, text: str, hour: int) -> StoryFeatures:
     """Story features of one article from its title and text."""
-    unified = unify(f"{title}\n{text}" if title else text)
+    # unify(f"{title}\n{text}"), from the unified title and text `normalize` has already made (and
+    # cached): unify works character by character and collapses the newline to a space.
+    unified = " ".join(filter(None, (unify(title), unify(text))))
     names = _names(unified)
     counts: dict[str, int] = {}
     # The title counts twice; title and body are normalized apart (as relevance and reprints do, so
