@@ -3,11 +3,14 @@
 People search `путинский` for news about `Путин`, `киевские власти` for `Киев`, `Сирия` for
 `сирийский`, and the other way round. No dictionary of derivations ships with pymorphy3, so
 the pairs are made by the suffix rules of Russian word formation and checked against its
-dictionary: an adjective leads to a noun only when pymorphy3 knows that noun as a name (of a
-place, person or organisation), so `городской` does not lead to `город` and `советский` does
-not lead to `совет`. A name leads to the adjectives whose rules lead back to it; such an
-adjective need not be in the dictionary (`трамповский`, `гданьский`): if no article has it, the
-extra query term simply matches nothing.
+dictionary: an adjective leads to a noun only when pymorphy3 knows that noun as the name of a
+place, a surname or an organisation, so `городской` does not lead to `город`, `советский` not
+to `совет`, and `светский` not to the first name `Света`. A name leads to the adjectives whose
+rules lead back to it; such an adjective need not be in the dictionary (`трамповский`,
+`гданьский`): if no article has it, the extra query term simply matches nothing.
+
+One table of stem alternations (`ALTERNATIONS`) serves both directions, so a name finds exactly
+the adjectives that find it.
 """
 
 from __future__ import annotations
@@ -16,45 +19,79 @@ import functools
 
 from archive.search.lemmas import analyses, fold, morph
 
-# Tags pymorphy3 gives names: of places, surnames, first names, organisations.
-NAME_TAGS = frozenset({"Geox", "Surn", "Name", "Orgn"})
+# Tags pymorphy3 gives the names adjectives in -ский are made from: places, surnames,
+# organisations. Not first names: their adjectives end in -ин (`Светин`), and `Света`, `Люда`
+# would make `светский` and `людской` names.
+NAME_TAGS = frozenset({"Geox", "Surn", "Orgn"})
 # Months count as names too: people write `октябрьские переговоры` for talks on 27 October.
 MONTHS = frozenset("январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь".split())
-ADJECTIVE_ENDINGS = ("ский", "цкий")
-# How the stem before -ский (or -цкий) becomes a name, by the shape of its end: each pair is
-# (what the stem ends with, what replaces that end). Checked against the dictionary, so a rule
-# that makes a non-word costs nothing.
-_STEM_TO_NAME = (
-    ("", ""),        # киев-ский → киев, путин-ский → путин, каир-ский → каир
-    ("", "ия"),      # япон-ский → япония, британ-ский → британия
-    ("", "ск"),      # иркут-ский → иркутск, гдань-ский → гданьск, мин-ский → минск
-    ("ий", "ия"),    # сирий-ский → сирия, австрий-ский → австрия, балтий-ский → балтия
-    ("ий", "ика"),   # балтий-ский → балтика
-    ("ич", "ика"),   # арктич-еский → арктика
-    ("н", ""),       # африкан-ский → африка, американ-ский → америка
-    ("ов", ""),      # трампов-ский → трамп
-    ("ов", "ва"),    # москов-ский → москва
-    ("д", "ция"),    # швед-ский → швеция
-    ("ец", "ция"),   # турец-кий → турция (-цкий)
-    ("", "ы"),       # куриль-ский → курилы (the soft sign dropped below)
-    ("", "ь"),       # январ-ский → январь
+ADJECTIVE_ENDINGS = ("ский", "цкий", "ской")
+# How the stem before -ский (-цкий, -ской) and the name it is made from differ at their ends: each
+# pair is (what the adjective's stem ends with, what the name ends with instead). These are the
+# productive patterns of Russian place and surname adjectives, with the consonant alternations
+# of the language (х/ш, г/ж, ц/ч), not a list of places: each is checked against the dictionary,
+# so a pattern that makes a non-word costs nothing.
+ALTERNATIONS = (
+    ("", ""),          # киев-ский: киев, путин-ский: путин, каир-ский: каир
+    ("", "а"),         # украин-ский: украина, канад-ский: канада, венесуэл(ь)-ский: венесуэла
+    ("", "ия"),        # япон-ский: япония, бразил(ь)-ский: бразилия
+    ("", "ы"),         # куриль-ский: курилы, нидерланд-ский: нидерланды
+    ("", "ье"),        # запорож-ский: запорожье, примор-ский: приморье
+    ("", "ка"),        # ямай-ский: ямайка
+    ("", "к"),         # донец-кий: донецк (-цкий)
+    ("", "ь"),         # январ-ский: январь
+    ("", "ск"),        # иркут-ский: иркутск, гдань-ский: гданьск, мин-ский: минск
+    ("", "истан"),     # узбек-ский: узбекистан, афган-ский: афганистан
+    ("с", "ск"),       # дамас-ский: дамаск
+    ("с", "си"),       # тбилис-ский: тбилиси
+    ("ий", "ия"),      # сирий-ский: сирия, австрий-ский: австрия
+    ("ий", "ика"),     # балтий-ский: балтика
+    ("ий", "и"),       # чилий-ский: чили, малий-ский: мали
+    ("ий", "а"),       # угандий-ский: уганда, камбоджий-ский: камбоджа
+    ("ич", "ика"),     # арктич-еский: арктика
+    ("ей", "ея"),      # корей-ский: корея
+    ("ей", "а"),       # европ-ей-ский: европа
+    ("ин", "ия"),      # грузин-ский: грузия
+    ("ян", "ения"),    # армян-ский: армения
+    ("ьян", "ия"),     # итальян-ский: италия
+    ("ер", "рия"),     # венгер-ский: венгрия
+    ("н", ""),         # африкан-ский: африка, американ-ский: америка
+    ("ов", ""),        # трампов-ский: трамп
+    ("ов", "ва"),      # москов-ский: москва
+    ("ев", "ь"),       # меркелев-ский: меркель
+    ("ш", "хия"),      # чеш-ский: чехия
+    ("ж", "гия"),      # норвеж-ский: норвегия
+    ("ж", "га"),       # риж-ский: рига, праж-ский: прага, калуж-ский: калуга
+    ("ч", "ция"),      # греч-еский: греция
+    ("д", "ция"),      # швед-ский: швеция
+    ("ец", "ция"),     # турец-кий: турция (-цкий)
+    ("ц", "кия"),      # словац-кий: словакия (-цкий)
 )
 
 
 def _stems(adjective: str) -> list[str]:
-    """The stems an adjective lemma in -ский / -цкий may have been made on."""
+    """The stems an adjective lemma in -ский / -цкий / -ской may have been made on."""
     for ending in ADJECTIVE_ENDINGS:
-        if adjective.endswith(ending) and len(adjective) > len(ending) + 2:
+        if adjective.endswith(ending) and len(adjective) > len(ending) + 1:
             stem = adjective[: -len(ending)] + ("ц" if ending == "цкий" else "")
             stems = [stem]
-            if stem.endswith("е"):  # арктич-е-ский, европ-е-йский: the linking vowel
+            if stem.endswith(("е", "ь")):  # арктич-е-ский, куриль-ский: the linking vowel, the soft sign
                 stems.append(stem[:-1])
-            if stem.endswith("ь"):  # куриль-ский, гдань-ский: the soft sign belongs to the suffix
-                stems.append(stem[:-1])
-            if stem.endswith("ей"):  # европ-ей-ский → европа
-                stems.append(stem[:-2] + "а")
             return stems
     return []
+
+
+def _adjectives_on(stem: str) -> list[str]:
+    """The adjectives in -ский / -цкий / -ской made on a stem, the inverse of `_stems`."""
+    if stem.endswith("ц"):
+        return [stem + "кий"]
+    made = [stem + "ский"]
+    if stem.endswith("л"):
+        made.append(stem + "ьский")  # бразиль-ский, куриль-ский
+    if stem.endswith("ч"):
+        made.append(stem + "еский")  # греч-еский, арктич-еский
+    made.append(stem + "ской")  # твер-ской, дон-ской: rare, so only when the dictionary has it
+    return made
 
 
 def _is_surname(word: str) -> bool:
@@ -63,44 +100,29 @@ def _is_surname(word: str) -> bool:
     return bool(parses) and morph().word_is_known(word) and "Surn" in parses[0].tag.grammemes
 
 
+@functools.lru_cache(maxsize=65536)
 def _is_name(lemma: str) -> bool:
-    """pymorphy3's dictionary (not its guesser) has `lemma` as the lemma of a name."""
+    """pymorphy3's dictionary (not its guesser) has `lemma` (ё as е) as the lemma of a name."""
     if lemma in MONTHS:
         return True
-    return morph().word_is_known(lemma) and any(parse.normal_form == lemma and parse.tag.POS == "NOUN" and NAME_TAGS & parse.tag.grammemes
-               for parse in analyses(lemma))
+    if not morph().word_is_known(lemma):  # a fast lookup that spares most made-up candidates a parse
+        return False
+    return any(parse.is_known and fold(parse.normal_form) == lemma and parse.tag.POS == "NOUN"
+               and NAME_TAGS & parse.tag.grammemes for parse in analyses(lemma))
 
 
 @functools.lru_cache(maxsize=65536)
 def names_of_adjective(adjective: str) -> tuple[str, ...]:
     """The names (lemmas, ё as е) an adjective lemma is made from: `сирийский` → (`сирия`,)."""
     found = []
-    for stem in _stems(adjective):
-        for end, replacement in _STEM_TO_NAME:
-            if not stem.endswith(end) or len(stem) - len(end) < 2:
+    for stem in _stems(fold(adjective)):
+        for stem_end, name_end in ALTERNATIONS:
+            if not stem.endswith(stem_end) or len(stem) - len(stem_end) < 2:
                 continue
-            candidate = stem[: len(stem) - len(end)] + replacement
+            candidate = stem[: len(stem) - len(stem_end)] + name_end
             if candidate not in found and _is_name(candidate):
                 found.append(candidate)
-    return tuple(fold(name) for name in found)
-
-
-# How an adjective is made from a name, by the name's end: (end, what replaces it). The
-# adjectives made are kept only when `names_of_adjective` leads back to the name.
-_NAME_TO_ADJECTIVE = (
-    ("", "ский"),      # киев → киевский, путин → путинский, египет → египетский
-    ("", "овский"),    # трамп → трамповский
-    ("ск", "ский"),    # иркутск → иркутский, гданьск → гданьский
-    ("ия", "ийский"),  # сирия → сирийский, индия → индийский
-    ("ия", "ский"),    # япония → японский, британия → британский
-    ("ика", "ийский"), # балтика → балтийский
-    ("ика", "ический"),  # арктика → арктический
-    ("а", "анский"),   # африка → африканский, америка → американский
-    ("ва", "овский"),  # москва → московский
-    ("ция", "цкий"),   # турция → турецкий (турец-кий)
-    ("ция", "дский"),  # швеция → шведский
-    ("ь", "ский"),     # январь → январский
-)
+    return tuple(found)
 
 
 MAX_MADE_ADJECTIVES = 3  # per name, when the dictionary knows none of them
@@ -110,21 +132,23 @@ MAX_MADE_ADJECTIVES = 3  # per name, when the dictionary knows none of them
 def adjectives_of_name(name: str) -> tuple[str, ...]:
     """The adjective lemmas made from a name that lead back to it: `киев` → (`киевский`,).
 
-    The rules for the name's own ending come first, then the general ones; when the dictionary
-    knows some of the adjectives made, only those are kept.
+    The alternations for the name's own ending come first, the longest first, then the general
+    ones; when the dictionary knows some of the adjectives made, only those are kept.
     """
+    name = fold(name)
     if not _is_name(name):
         return ()
-    rules = [rule for rule in _NAME_TO_ADJECTIVE if rule[0] and name.endswith(rule[0]) and len(name) - len(rule[0]) >= 2]
+    rules = sorted((rule for rule in ALTERNATIONS if name.endswith(rule[1]) and len(name) - len(rule[1]) >= 2),
+                   key=lambda rule: -len(rule[1]))
     made = []
-    for end, replacement in rules + [rule for rule in _NAME_TO_ADJECTIVE if not rule[0]]:
-        adjective = name[: len(name) - len(end)] + replacement
-        if end == "ция" and replacement == "цкий":  # турц-ия → тур-ец-кий
-            adjective = name[:-3] + "ецкий"
-        if adjective not in made and name in names_of_adjective(adjective) and not _is_surname(adjective):
-            made.append(adjective)
+    for stem_end, name_end in rules:
+        for adjective in _adjectives_on(name[: len(name) - len(name_end)] + stem_end):
+            if adjective in made or (adjective.endswith("ской") and not morph().word_is_known(adjective)):
+                continue
+            if name in names_of_adjective(adjective) and not _is_surname(adjective):
+                made.append(adjective)
     known = [a for a in made if morph().word_is_known(a)]
-    return tuple(fold(a) for a in (known or made[:MAX_MADE_ADJECTIVES]))
+    return tuple(known or made[:MAX_MADE_ADJECTIVES])
 
 
 def related_keys(word: str) -> set[str]:
