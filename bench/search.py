@@ -121,7 +121,7 @@ def quality(db, queries: list[dict]) -> dict[str, tuple[float, float]]:
 
 # The engine's query mechanisms, added one at a time (module switches of archive.search.query).
 MECHANISMS = [
-    ("lemmas + place groups (before)", {"DERIVATION": False, "OTHER_NAMES": False}),
+    ("lemmas only", {"DERIVATION": False, "OTHER_NAMES": False}),
     ("+ derived adjectives and names", {"DERIVATION": True, "OTHER_NAMES": False}),
     ("+ other names (synonyms, initials)", {"DERIVATION": True, "OTHER_NAMES": True}),
 ]

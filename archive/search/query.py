@@ -1,10 +1,10 @@
 """Queries as people write them, made into safe FTS5 expressions over lemma keys.
 
-Quoted parts are phrases; every other word matches in any of its forms. A place also finds
-the adjectives made from it (`PLACE_GROUPS`: `армянским` finds `Армения`), and any name of a
-place or person finds the adjectives made from it and back (archive.search.derivation:
-`путинский` finds `Путин`). A name with other names (`settings/synonyms.toml`, abbreviations of
-initials) finds them all (archive.search.synonyms). FTS5 operators and punctuation in a query
+Quoted parts are phrases; every other word matches in any of its forms. A name of a place or
+person finds the adjectives made from it and back (archive.search.derivation: `путинский` finds
+`Путин`, `армянским` finds `Армения`). A name with other names (`settings/synonyms.toml`:
+`ФРГ`, `немецкий` and `Германия`; abbreviations of initials) finds them all
+(archive.search.synonyms). FTS5 operators and punctuation in a query
 are plain text, so no query can fail with an FTS error.
 """
 
@@ -28,37 +28,6 @@ STOPWORDS = frozenset(
     там то того тоже только том тот у уже чем что чтобы эта эти это этого этой этом этот""".split()
 )
 
-# Places and the adjectives made from them: people search "армянские власти" for news about
-# "Армения" and the other way round. Each line is one group of interchangeable lemmas.
-PLACE_GROUPS = [
-    group.split()
-    for group in """
-россия российский рф | москва московский | сша американский америка | китай китайский кнр
-индия индийский | германия германский немецкий фрг | франция французский | великобритания британский
-англия английский | япония японский | польша польский | украина украинский
-белоруссия беларусь белорусский | молдавия молдова молдавский | армения армянский
-азербайджан азербайджанский | грузия грузинский | казахстан казахстанский | узбекистан узбекский
-туркмения туркменистан туркменский | таджикистан таджикский | киргизия киргизстан киргизский
-турция турецкий | иран иранский | ирак иракский | сирия сирийский | израиль израильский
-палестина палестинский | египет египетский | афганистан афганский | пакистан пакистанский
-кндр северокорейский | корея корейский | вьетнам вьетнамский | италия итальянский | испания испанский
-сербия сербский | венгрия венгерский | финляндия финский | швеция шведский | норвегия норвежский
-эстония эстонский | латвия латвийский | литва литовский | чехия чешский | болгария болгарский
-румыния румынский | греция греческий | австрия австрийский | швейцария швейцарский
-нидерланды нидерландский | бельгия бельгийский | канада канадский | мексика мексиканский
-бразилия бразильский | аргентина аргентинский | куба кубинский | венесуэла венесуэльский
-африка африканский | европа европейский | азия азиатский | катар катарский | алжир алжирский
-ливия ливийский | ливан ливанский | иордания иорданский | йемен йеменский | судан суданский
-монголия монгольский | индонезия индонезийский | баку бакинский | тбилиси тбилисский
-ереван ереванский | киев киевский | минск минский | кишинев кишиневский | пекин пекинский
-токио токийский | вашингтон вашингтонский | лондон лондонский | париж парижский | берлин берлинский
-варшава варшавский | анкара анкарский | тегеран тегеранский | каир каирский | дамаск дамасский
-петербург санкт-петербург петербургский | крым крымский | курилы курильский | кавказ кавказский
-арктика арктический | кремль кремлевский
-""".replace("\n", "|").split("|")
-    if group.strip()
-]
-_PLACE_GROUP_OF = {lemma: group for group in PLACE_GROUPS for lemma in group}
 # Each mechanism can be switched off, so bench/search.py measures what each adds.
 DERIVATION = True
 OTHER_NAMES = True
@@ -70,13 +39,11 @@ def _names_expression(names: list[tuple[str, ...]]) -> str:
 
 
 def _word_keys(word: str) -> set[str]:
-    """Keys that match `word` in a query: each likely reading, and its place group."""
+    """Keys that match `word` in a query: each likely reading, and the names or adjectives
+    derived from it."""
     keys = {word_key(word)} | {fold(parse.normal_form) for parse in parses(word)}
     if DERIVATION:
         keys |= related_keys(word)
-    for key in list(keys):
-        for related in _PLACE_GROUP_OF.get(key, ()):
-            keys.add(word_key(related))
     return keys
 
 
