@@ -51,6 +51,9 @@ def test_a_regular_install_runs_the_demo_from_another_directory(tmp_path):
     assert re.search(r"^demo\.db now holds [1-9]\d* articles", demo.stdout, re.M), demo.stdout
     found = mfa("search", "Галузиным", "--db", "demo.db", cwd=elsewhere, env=env, executable=target / "bin" / "mfa-archive")
     assert found.returncode == 0 and "Галузин" in found.stdout, found.stdout + found.stderr
+    # An adjective no rule makes (`немецкий` for Германия) comes from the packaged synonyms list.
+    german = mfa("search", "немецкие", "--db", "demo.db", cwd=elsewhere, env=env, executable=target / "bin" / "mfa-archive")
+    assert german.returncode == 0 and "[Германии]" in german.stdout, german.stdout + german.stderr
 
 
 def test_the_demo_run_twice_leaves_the_same_archive(tmp_path):
