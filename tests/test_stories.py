@@ -326,3 +326,39 @@ def test_the_batched_similarities_equal_the_pairwise_cosine_bit_for_bit():
         got = similarities(one, others)
         assert got == [stories.cosine(one.story.terms, o.story.terms) for o in others]
         assert got == [stories.cosine(o.story.terms, one.story.terms) for o in others]
+
+
+# Background sentences: invented texts, not devset ones.
+_EVENT = ("Министр иностранных дел России Сергей Лавров провел в Ханое переговоры с главой МИД "
+          "Вьетнама Буй Тхань Соном. Стороны обсудили поставки удобрений и строительство АЭС.")
+
+
+def test_background_sentences_do_not_count_in_the_story_features():
+    """A report with a "Ранее ..." or "Напомним, ..." sentence about another event has the
+    features of the report without it: another outlet's background, or the event a follow-up
+    follows, says nothing about which event this is."""
+    from archive.link.stories import features
+
+    title, after = "Лавров провел переговоры в Ханое", "Итоги подведут позже."
+    plain = features(title, f"{_EVENT} {after}", 480_000)
+    for background in ("Ранее Мария Захарова заявила о визите Ким Чен Ына в Пекин.",
+                       "Напомним, в апреле Лавров посетил Анкару и встретился с Эрдоганом."):
+        for text in (f"{_EVENT} {background} {after}", f"{background}\n{_EVENT}\n{after}",
+                     f"{_EVENT}\n— {background}\n{after}"):
+            assert features(title, text, 480_000) == plain, text
+    assert features(title, f"{_EVENT} Ранее Захарова заявила о визите. {after}", 480_000) != \
+        features(title, f"{_EVENT} Захарова заявила о визите. {after}", 480_000)
+
+
+def test_only_sentences_that_open_with_the_markers_are_background():
+    from archive.link.stories import news_core
+
+    kept = [
+        _EVENT + " Как заявил ранее министр, визит был важен.",  # "ранее" inside a sentence
+        _EVENT + ' "Ранее мы такого не видели", - сказал Лавров.',  # a quotation
+        "Ранее.",  # nothing else: the text stays whole
+    ]
+    for text in kept:
+        assert news_core(text) == text
+    assert news_core(_EVENT + " Ранее он был в Лаосе. Визит продлится два дня.") == \
+        _EVENT + " Визит продлится два дня."

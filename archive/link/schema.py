@@ -51,7 +51,7 @@ def record_minhash_version(db: Database) -> None:
 STORY_RULE_VERSION_KEY = "story_rule_version"
 # The grouping rule the stored stories were made by; `check` reports an archive grouped by
 # another, and `recluster` (or `check --repair`) regroups it. Change it with the rule.
-STORY_RULE_VERSION = "4: an announcement (future-tense title) and a report (past-tense title) are two stories"
+STORY_RULE_VERSION = "5: story terms and names without background sentences (Ранее, Напомним)"
 # Columns the link stage adds to tables it does not own the rows of.
 _DATE_COLUMNS = {
     "dedup_docs": (("undated", "INTEGER NOT NULL DEFAULT 0"), ("dateline", "INTEGER"),
