@@ -69,3 +69,21 @@ def test_a_name_and_its_adjective_find_each_other(name, adjective):
 @pytest.mark.parametrize("adjective", NOT_FROM_NAMES)
 def test_an_adjective_of_a_common_noun_or_a_first_name_leads_to_no_name(adjective):
     assert names_of_adjective(adjective) == ()
+
+
+@pytest.mark.parametrize("name", ["Лавров", "Московский", "Толстой"])
+def test_no_adjective_is_made_where_none_can_be(name):
+    """A surname in -ов has no adjective of its own here (лавровский is a surname), and a surname
+    that is an adjective (Московский) makes none: no made-up `лавровнский`, `московскийнский`."""
+    from archive.search.derivation import adjectives_of_name
+
+    assert adjectives_of_name(name.lower()) == ()
+
+
+def test_an_adjective_in_skoy_counts_only_as_a_lemma():
+    """`римской` is a form of `римский`, not an adjective of its own: `Рим` finds `римский` only;
+    `тверской` is a lemma, made from `Тверь`."""
+    from archive.search.derivation import adjectives_of_name
+
+    assert adjectives_of_name("рим") == ("римский",)
+    assert adjectives_of_name("тверь") == ("тверской",)

@@ -36,8 +36,6 @@ ALTERNATIONS = (
     ("", "а"),         # украин-ский: украина, канад-ский: канада, венесуэл(ь)-ский: венесуэла
     ("", "ия"),        # япон-ский: япония, бразил(ь)-ский: бразилия
     ("", "ы"),         # куриль-ский: курилы, нидерланд-ский: нидерланды
-    ("", "ье"),        # запорож-ский: запорожье, примор-ский: приморье
-    ("", "ка"),        # ямай-ский: ямайка
     ("", "к"),         # донец-кий: донецк (-цкий)
     ("", "ь"),         # январ-ский: январь
     ("", "ск"),        # иркут-ский: иркутск, гдань-ский: гданьск, мин-ский: минск
@@ -66,6 +64,11 @@ ALTERNATIONS = (
     ("д", "ция"),      # швед-ский: швеция
     ("ец", "ция"),     # турец-кий: турция (-цкий)
     ("ц", "кия"),      # словац-кий: словакия (-цкий)
+    # These two also make villages beside the city (`московский` finds `Московка` beside
+    # `Москва`, `ленинский` `Ленинка`): rare words, so few extra matches. Tried only after the
+    # others, they would lose `Камчатка` to `Камчатск`.
+    ("", "ье"),        # запорож-ский: запорожье, забайкаль-ский: забайкалье
+    ("", "ка"),        # ямай-ский: ямайка, камчат-ский: камчатка, чукот-ский: чукотка
 )
 
 
@@ -114,7 +117,7 @@ def _is_name(lemma: str) -> bool:
 @functools.lru_cache(maxsize=65536)
 def names_of_adjective(adjective: str) -> tuple[str, ...]:
     """The names (lemmas, ё as е) an adjective lemma is made from: `сирийский` → (`сирия`,)."""
-    found = []
+    found: list[str] = []
     for stem in _stems(fold(adjective)):
         for stem_end, name_end in ALTERNATIONS:
             if not stem.endswith(stem_end) or len(stem) - len(stem_end) < 2:
@@ -136,19 +139,42 @@ def adjectives_of_name(name: str) -> tuple[str, ...]:
     ones; when the dictionary knows some of the adjectives made, only those are kept.
     """
     name = fold(name)
-    if not _is_name(name):
-        return ()
-    rules = sorted((rule for rule in ALTERNATIONS if name.endswith(rule[1]) and len(name) - len(rule[1]) >= 2),
+    if not _is_name(name) or (name.endswith(("ий", "ый", "ой")) and any(
+            parse.tag.POS == "ADJF" and "Poss" not in parse.tag.grammemes for parse in analyses(name))):
+        return ()  # a surname that is an adjective itself (Московский, Толстой) makes none
+    rules = sorted((rule for rule in ALTERNATIONS
+                    if name.endswith(rule[1]) and len(name) - len(rule[1]) >= 2 and _fits(name, rule)),
                    key=lambda rule: -len(rule[1]))
     made = []
     for stem_end, name_end in rules:
         for adjective in _adjectives_on(name[: len(name) - len(name_end)] + stem_end):
-            if adjective in made or (adjective.endswith("ской") and not morph().word_is_known(adjective)):
+            if adjective in made or (adjective.endswith("ской") and not _is_known_lemma(adjective)):
                 continue
             if name in names_of_adjective(adjective) and not _is_surname(adjective):
                 made.append(adjective)
-    known = [a for a in made if morph().word_is_known(a)]
+    known = [a for a in made if _is_known_lemma(a)]
     return tuple(known or made[:MAX_MADE_ADJECTIVES])
+
+
+def _fits(name: str, rule: tuple[str, str]) -> bool:
+    """Whether a name can take the suffix a rule adds to its stem: -н- after a name in -а or -и
+    (африка: африканский, сочи: сочинский; not лавров: лавровнский), -ов-/-ев- after a consonant of a name not
+    already in -ов/-ев/-ин (трамп: трамповский, not лавров: лаврововский)."""
+    stem_end, name_end = rule
+    if name_end:
+        return True
+    if stem_end == "н":
+        return name.endswith(("а", "и"))
+    if stem_end in ("ов", "ев"):
+        return name[-1] not in "аеиоуыэюяйь" and not name.endswith(("ов", "ев", "ин"))
+    return True
+
+
+@functools.lru_cache(maxsize=65536)
+def _is_known_lemma(word: str) -> bool:
+    """pymorphy3's dictionary has `word` as a lemma, not only as a form of another word
+    (`римской` is a form of `римский`)."""
+    return any(parse.is_known and fold(parse.normal_form) == word for parse in analyses(word))
 
 
 def related_keys(word: str) -> set[str]:
