@@ -344,7 +344,7 @@ def test_background_sentences_do_not_count_in_the_story_features():
     for background in ("Ранее Мария Захарова заявила о визите Ким Чен Ына в Пекин.",
                        "Напомним, в апреле Лавров посетил Анкару и встретился с Эрдоганом."):
         for text in (f"{_EVENT} {background} {after}", f"{background}\n{_EVENT}\n{after}",
-                     f"{_EVENT}\n— {background}\n{after}"):
+                     f"{_EVENT}\n{background}\n{after}"):
             assert features(title, text, 480_000) == plain, text
     assert features(title, f"{_EVENT} Ранее Захарова заявила о визите. {after}", 480_000) != \
         features(title, f"{_EVENT} Захарова заявила о визите. {after}", 480_000)
@@ -356,9 +356,13 @@ def test_only_sentences_that_open_with_the_markers_are_background():
     kept = [
         _EVENT + " Как заявил ранее министр, визит был важен.",  # "ранее" inside a sentence
         _EVENT + ' "Ранее мы такого не видели", - сказал Лавров.',  # a quotation
+        _EVENT + " «Мы довольны. Ранее такого не было», — сказал Лавров.",  # inside a quotation
+        _EVENT + "\n— Ранее мы такого не видели, — сказал Лавров.",  # direct speech after a dash
         "Ранее.",  # nothing else: the text stays whole
     ]
     for text in kept:
         assert news_core(text) == text
-    assert news_core(_EVENT + " Ранее он был в Лаосе. Визит продлится два дня.") == \
-        _EVENT + " Визит продлится два дня."
+    after = "Визит продлится два дня."
+    for background in ("Ранее он был в Лаосе.", "Ранее В. В. Путин побывал в г. Вьентьяне.",
+                       "Ранее он спросил: «Кто виноват?»", "Напомним, визит был объявлен (в мае)."):
+        assert news_core(f"{_EVENT} {background} {after}") == f"{_EVENT} {after}", background
