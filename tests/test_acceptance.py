@@ -141,3 +141,28 @@ def test_a_backfill_stopped_with_ctrl_c_says_what_it_kept_and_finishes_when_run_
     assert whole.returncode == 0, whole.stderr
     assert count_articles(tmp_path / "backfill.db") == len(pages)
     assert dump(tmp_path / "backfill.db") == dump(tmp_path / "whole.db")
+
+
+def test_an_archive_grouped_by_the_previous_story_rule_is_regrouped_on_request(tmp_path):
+    """After an upgrade that changes the story rule, `check` says the stories need `recluster`
+    (exit 1), and `recluster` recomputes them: the installed command, as a user runs it."""
+    assert mfa("demo", cwd=tmp_path).returncode == 0
+
+    def grouping() -> set[frozenset[str]]:
+        with sqlite3.connect(tmp_path / "demo.db") as conn:
+            rows = conn.execute("SELECT url, story_id FROM articles WHERE story_id IS NOT NULL").fetchall()
+        stories: dict[int, set[str]] = {}
+        for url, story in rows:
+            stories.setdefault(story, set()).add(url)
+        return {frozenset(urls) for urls in stories.values()}
+
+    crawled = grouping()
+    with sqlite3.connect(tmp_path / "demo.db") as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'story_rule_version'",
+                     ["4: an announcement (future-tense title) and a report (past-tense title) are two stories"])
+    stale = mfa("check", "--db", "demo.db", cwd=tmp_path)
+    assert stale.returncode == 1 and "(recluster)" in stale.stdout, stale.stdout + stale.stderr
+    regrouped = mfa("recluster", "--db", "demo.db", cwd=tmp_path)
+    assert regrouped.returncode == 0 and re.match(r"articles \d+, stories \d+", regrouped.stdout), regrouped.stdout
+    assert mfa("check", "--db", "demo.db", cwd=tmp_path).stdout.strip() == "demo.db: ok"
+    assert grouping() == crawled
