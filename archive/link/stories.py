@@ -128,11 +128,13 @@ STOP_STEMS = frozenset(
 # F1 mean 0.890 -> 0.937, 0.794 -> 0.848 with all folds grouped together, pair precision
 # 0.918 -> 0.928 at recall 0.941 -> 0.951 (docs/performance.md). Longer lists (Накануне, Как
 # сообщалось, Тогда, whole paragraphs, past dates) measured lower.
+#
 # A sentence ends at . ! ? or … (and any closing quotes or bracket) before a space and a capital,
 # digit, quote or dash, or at a line break; not after an initial ("В. В. Путин") or a common
 # abbreviation, and not inside «...».
 _SENTENCE_END = re.compile(r'([.!?…]+[»")]*)\s+(?=["«(A-ZА-Я0-9—–-])|\s*\n\s*')
 _ABBREVIATIONS = frozenset("г гг т е д им ул см ст п пп тыс млн млрд руб долл проф акад ген".split())
+_LAST_WORD = re.compile(r"(\w+)\W*$")
 _BACKGROUND_START = re.compile(r"\s*(?:Ранее|Напомним)\b")
 
 # A capital letter not preceded by a word character or hyphen, then the rest of a word ("Лавров",
@@ -294,9 +296,6 @@ def _sentences(text: str) -> list[str]:
         start = end.end()
     sentences.append(text[start:])
     return sentences
-
-
-_LAST_WORD = re.compile(r"(\w+)\W*$")
 
 
 def news_core(text: str) -> str:

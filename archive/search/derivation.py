@@ -158,8 +158,9 @@ def adjectives_of_name(name: str) -> tuple[str, ...]:
 
 def _fits(name: str, rule: tuple[str, str]) -> bool:
     """Whether a name can take the suffix a rule adds to its stem: -н- after a name in -а or -и
-    (африка: африканский, сочи: сочинский; not лавров: лавровнский), -ов-/-ев- after a consonant of a name not
-    already in -ов/-ев/-ин (трамп: трамповский, not лавров: лаврововский)."""
+    (африка: африканский, сочи: сочинский; not лавров: лавровнский), -ов-/-ев- after a
+    consonant of a name not already in -ов/-ев/-ин (трамп: трамповский, not лавров:
+    лаврововский)."""
     stem_end, name_end = rule
     if name_end:
         return True
